@@ -1,0 +1,135 @@
+"""Gathering a new record: from options, and on a terminal through the form.
+
+The form mirrors the dashboard's "Add External Certificate" dialog, field
+for field and label for label, and re-asks one field at a time with the
+reason a value was refused. Without a terminal (or with ``--no-input``) it
+never prompts: a script gets one error naming every missing option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from . import catalog, records
+from .certificates import check_certificate
+from .credits import parse_credits
+from .errors import CpeError
+from .periods import completion_date
+
+REQUIRED_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study": "--field",
+                    "delivery_method": "--delivery", "provider": "--provider"}
+
+
+def collect_record(given: dict[str, str | None], certificate: Path | None, today: date, home: Path,
+                   interactive: bool) -> tuple[records.Record, list[str], Path | None]:
+    """Return a valid record, its warnings and the certificate to attach, or raise ``CpeError``."""
+    if certificate is not None:
+        certificate = certificate.expanduser()
+        check_certificate(certificate)
+    missing = [name for name in REQUIRED_OPTIONS if given.get(name) is None]
+    if missing and not interactive:
+        raise CpeError.invalid("missing required option" + ("s" if len(missing) > 1 else "") + ": "
+                               + ", ".join(REQUIRED_OPTIONS[name] for name in missing)
+                               + " (prompts need a terminal; see 'cpe add --help')")
+    if interactive and missing:
+        given, certificate = _walk_form(given, certificate, today, home)
+    record, warnings = records.build_record(given, today)
+    return record, warnings, certificate
+
+
+def _ask(label: str, parse: Callable[[str], object], *, default: str | None = None,
+         optional: bool = False) -> str:
+    """Prompt until ``parse`` accepts the answer; return the answer's text."""
+    while True:
+        answer = typer.prompt(label, default=default if default is not None else ("" if optional else None),
+                              show_default=bool(default))
+        try:
+            parse(answer)
+        except CpeError as problem:
+            typer.echo(f"  {problem.message}", err=True)
+            continue
+        return answer
+
+
+def _numbered(choices: tuple[str, ...] | list[str]) -> str:
+    width = len(str(len(choices)))
+    return "\n".join(f"  {number:>{width}}. {choice}" for number, choice in enumerate(choices, 1))
+
+
+def _by_number(choices: tuple[str, ...] | list[str], parse: Callable[[str], object]) -> Callable[[str], str]:
+    """Accept a list number as well as whatever ``parse`` accepts; return the canonical text."""
+    def resolve(answer: str) -> str:
+        text = answer.strip()
+        if text.isdigit():
+            index = int(text)
+            if 1 <= index <= len(choices):
+                return choices[index - 1]
+            raise CpeError.invalid(f"choose a number from 1 to {len(choices)}, or type a name")
+        result = parse(text)
+        return result if isinstance(result, str) else text
+    return resolve
+
+
+def _walk_form(given: dict[str, str | None], certificate: Path | None, today: date,
+               home: Path) -> tuple[dict[str, str | None], Path | None]:
+    values = dict(given)
+    # Options given on the command line are checked before any question is asked.
+    for name, value in given.items():
+        if value is not None and name != "date":
+            records.check_record({**{k: None for k in records.FIELD_ORDER}, name: value}, today)
+    if values.get("date") is not None:
+        completion_date(values["date"], today)
+
+    typer.echo("Add External Certificate (Ctrl-C to cancel)")
+    if values.get("title") is None:
+        values["title"] = _ask("Course/Seminar Title", records.clean_title)
+    if values.get("credits") is None:
+        values["credits"] = _ask("CPE Credits", parse_credits)
+    if values.get("field_of_study") is None:
+        typer.echo("Field of Study:\n" + _numbered(catalog.FIELD_NAMES))
+        pick = _by_number(catalog.FIELD_NAMES, records.match_field)
+        values["field_of_study"] = pick(_ask("Field of Study (number or name)", pick))
+    if values.get("state") is None:
+        values["state"] = _ask("State (optional, code or name)", records.match_state, optional=True) or None
+    if values.get("date") is None:
+        values["date"] = _ask("Date", lambda text: completion_date(text, today), default=today.isoformat())
+    if values.get("delivery_method") is None:
+        typer.echo("Delivery Method:\n" + _numbered(catalog.DELIVERY_NAMES))
+        pick = _by_number(catalog.DELIVERY_NAMES, records.match_delivery)
+        values["delivery_method"] = pick(_ask("Delivery Method (number or name)", pick))
+    if values.get("provider") is None:
+        values["provider"] = _ask_provider(home)
+    if values.get("description") is None:
+        values["description"] = _ask("Course Description (optional)", records.clean_description, optional=True)
+    if certificate is None:
+        answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True).strip()
+        certificate = Path(answer).expanduser() if answer else None
+    return values, certificate
+
+
+def _check_optional_certificate(answer: str) -> None:
+    if answer.strip():
+        check_certificate(Path(answer.strip()).expanduser())
+
+
+def _ask_provider(home: Path) -> str:
+    used = _providers_used(home)
+    if not used:
+        return _ask("Provider", records.clean_provider)
+    typer.echo("Providers used before:\n" + _numbered(used))
+    pick = _by_number(used, records.clean_provider)
+    return pick(_ask("Provider (number or name)", pick, default=used[0]))
+
+
+def _providers_used(home: Path) -> list[str]:
+    """Suggestions from an existing ledger; a home that does not exist yet is not created by asking."""
+    from .ledger import DATABASE_NAME, open_ledger
+
+    if not (home / DATABASE_NAME).exists():
+        return []
+    with open_ledger(home) as ledger:
+        return ledger.providers_used()

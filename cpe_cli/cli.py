@@ -1,0 +1,228 @@
+"""The ``cpe`` command line: options in, core calls, output out.
+
+Thin on purpose: every rule lives in the core modules, which know nothing of
+Typer or Rich. Rich is imported inside the functions that draw, so plain
+output (the bare total, JSON, CSV) and TAB completion never load it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__, catalog
+from .credits import format_total
+from .environment import resolve_home, resolve_today
+from .errors import CpeError
+from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
+                          complete_fields, complete_sources, complete_states, view_filters)
+from .shell import CpeGroup, warn
+
+app = typer.Typer(
+    cls=CpeGroup,
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"cpe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Track Continuing Professional Education (CPE) credits in a ledger you own.
+
+    Records and copies of certificates live in ~/.cpe (or $CPE_HOME). Dates
+    are inclusive whole days; "today" is the local date or $CPE_TODAY.
+    """
+
+
+@app.command()
+def total(
+    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
+    source: SourceFilter = "all", field: FieldFilter = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {total, count, from, to, source} as JSON.")] = False,
+) -> None:
+    """Show the Total CPE Credits badge for a date window (only the number when piped)."""
+    from .ledger import open_ledger
+
+    today = resolve_today()
+    filters = view_filters(preset, start, end, year, source, field, today)
+    with open_ledger(resolve_home()) as ledger:
+        result = ledger.total(filters)
+        terminal = sys.stdout.isatty() and not as_json
+        outside = ledger.total_outside(filters) if terminal else None
+    if as_json:
+        window = filters.window
+        typer.echo(json.dumps({
+            "total": float(result.credits), "count": result.count,
+            "from": window.start.isoformat() if window.start else None,
+            "to": window.end.isoformat() if window.end else None,
+            "source": filters.source}))
+    elif terminal:
+        from .render import badge, console
+
+        console().print(badge(result, filters.window, filters.source, outside))
+    else:
+        typer.echo(format_total(result.credits))
+
+
+@app.command("list")
+def list_records(
+    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
+    source: SourceFilter = "all", field: FieldFilter = None,
+    output_format: Annotated[str, typer.Option("--format", metavar="table|csv|json",
+                                               help="table (default), csv (the export columns) or json.")] = "table",
+) -> None:
+    """List the records in a date window, newest first, with their total."""
+    from .ledger import open_ledger
+
+    output_format = output_format.strip().lower()
+    if output_format not in ("table", "csv", "json"):
+        raise CpeError.invalid(f"unknown format {output_format!r}; accepted: table, csv, json")
+    today = resolve_today()
+    filters = view_filters(preset, start, end, year, source, field, today)
+    with open_ledger(resolve_home()) as ledger:
+        if output_format == "json":
+            from .serialize import record_json
+
+            typer.echo(json.dumps([record_json(r) for r in ledger.records(filters)], ensure_ascii=False, indent=2))
+        elif output_format == "csv":
+            from .serialize import write_csv
+
+            write_csv(ledger.records(filters, newest_first=False), sys.stdout)
+        else:
+            from .render import console, records_table
+
+            result = ledger.total(filters)
+            if not result.count:
+                warn(f"no records in {_window_words(filters)}")
+                outside = ledger.total_outside(filters)
+                if outside.count:
+                    warn(f"{outside.count} record(s) ({format_total(outside.credits)} credits) are outside this "
+                         "window; see them with --preset all-time")
+                return
+            console().print(records_table(ledger.records(filters), result, filters.window, filters.source))
+
+
+def _window_words(filters) -> str:
+    from .periods import describe
+
+    return f"{filters.window.label.lower()} ({describe(filters.window)})"
+
+
+@app.command()
+def add(
+    title: Annotated[Optional[str], typer.Option("--title", "-t", help="Course/Seminar Title.")] = None,
+    credits: Annotated[Optional[str], typer.Option("--credits", "-c", help="CPE Credits, e.g. 1.5.")] = None,
+    field: Annotated[Optional[str], typer.Option("--field", "-f", autocompletion=complete_fields,
+                                                 help="NASBA field of study (name, alias or unique prefix).")] = None,
+    state: Annotated[Optional[str], typer.Option("--state", autocompletion=complete_states,
+                                                 help="Licensing jurisdiction: code or name (optional).")] = None,
+    on: Annotated[Optional[str], typer.Option("--date", "-d", metavar="DATE",
+                                              help="Completion date (default today); not in the future.")] = None,
+    delivery: Annotated[Optional[str], typer.Option("--delivery", "-m", autocompletion=complete_delivery,
+                                                    help="Delivery method, e.g. 'Group Live', 'self study', nano.")] = None,
+    provider: Annotated[Optional[str], typer.Option("--provider", "-P", help="Provider / sponsor, e.g. AICPA.")] = None,
+    description: Annotated[Optional[str], typer.Option("--description", help="Course Description (optional).")] = None,
+    certificate: Annotated[Optional[Path], typer.Option("--certificate", metavar="PATH",
+                                                        help="Certificate file to copy into the ledger (max 10 MiB).")] = None,
+    source: Annotated[str, typer.Option("--source", "-s", metavar="external|lumiq", autocompletion=complete_sources,
+                                        help="external (default) for self-reported, lumiq for platform courses.")] = "external",
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail on missing options.")] = False,
+) -> None:
+    """Add a CPE record: by options, or through a form on a terminal for what is missing."""
+    from .add_form import collect_record
+    from .ledger import Filters, open_ledger
+    from .periods import preset_window
+
+    today = resolve_today()
+    home = resolve_home()
+    given = {"title": title, "credits": credits, "field_of_study": field, "state": state, "date": on,
+             "delivery_method": delivery, "provider": provider, "description": description, "source": source}
+    interactive = not no_input and _stdin_is_terminal()
+    record, warnings, certificate_file = collect_record(given, certificate, today, home, interactive)
+    for message in warnings:
+        warn(message)
+    with open_ledger(home) as ledger:
+        added = ledger.add(record, certificate_file)
+        ytd = ledger.total(Filters(window=preset_window("ytd", today)))
+    if added.duplicate_of is not None:
+        warn(f"record {added.id} looks like a duplicate of record {added.duplicate_of} "
+             "(same source, title, date, provider, credits, field and method)")
+    typer.echo(f"Added record {added.id}: {record.credits} credits, {record.field_of_study}, "
+               f"{record.completed_on.isoformat()}.")
+    typer.echo(f"Total CPE credits, year to date: {format_total(ytd.credits)} "
+               f"({ytd.count} record{'s' if ytd.count != 1 else ''})")
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+@app.command("catalog")
+def show_catalog(
+    what: Annotated[str, typer.Argument(metavar="[fields|delivery|states|all]",
+                                        help="Which list to print (default all).")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the lists as JSON.")] = False,
+) -> None:
+    """Print the accepted fields of study, delivery methods and jurisdictions."""
+    lists = {
+        "fields": [{"name": f.name, "technical": f.technical, "aliases": list(f.aliases)}
+                   for f in catalog.FIELDS_OF_STUDY],
+        "delivery": [{"name": m.name, "aliases": list(m.aliases)} for m in catalog.DELIVERY_METHODS],
+        "states": [{"code": code, "name": name} for code, name in catalog.JURISDICTIONS.items()],
+    }
+    wanted = what.strip().lower()
+    if wanted not in (*lists, "all"):
+        raise CpeError.invalid(f"unknown list {what!r}; accepted: fields, delivery, states, all")
+    chosen = lists if wanted == "all" else {wanted: lists[wanted]}
+    if as_json:
+        typer.echo(json.dumps(chosen, indent=2))
+        return
+    for name, items in chosen.items():
+        if len(chosen) > 1:
+            typer.echo(f"# {dict(fields='Fields of study (NASBA)', delivery='Delivery methods', states='Jurisdictions')[name]}")
+        for item in items:
+            if name == "fields":
+                typer.echo(f"{item['name']}\t{'technical' if item['technical'] else 'non-technical'}")
+            elif name == "delivery":
+                typer.echo(item["name"])
+            else:
+                typer.echo(f"{item['code']}\t{item['name']}")
+        if len(chosen) > 1:
+            typer.echo("")
+
+
+@app.command("fields", hidden=True)
+def show_fields() -> None:
+    """Print the NASBA fields of study (same as `cpe catalog fields`)."""
+    show_catalog("fields", False)
+
+
+def _register_command_modules() -> None:
+    """Commands that live in their own modules (one capability each) join the app here."""
+    from . import cli_exchange, cli_lifecycle
+
+    cli_exchange.register(app)
+    cli_lifecycle.register(app)
+
+
+_register_command_modules()
+
+
+def run() -> None:
+    app(prog_name="cpe")

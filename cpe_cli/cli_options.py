@@ -1,0 +1,71 @@
+"""Options shared by every command that shows a view of the ledger, and their completions.
+
+A view is a date window (``--preset``, ``--from``/``--to``, ``--year``), a
+source and optionally a field of study; ``list``, ``total`` and the exports
+take exactly the same options, declared once here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import catalog
+
+
+def complete_presets(incomplete: str) -> list[str]:
+    from .periods import PRESETS
+
+    return [name for name in (*PRESETS, "all") if name.startswith(incomplete)]
+
+
+def complete_fields(incomplete: str) -> list[str]:
+    return [name for name in catalog.FIELD_NAMES if name.casefold().startswith(incomplete.casefold())]
+
+
+def complete_delivery(incomplete: str) -> list[str]:
+    return [name for name in catalog.DELIVERY_NAMES if name.casefold().startswith(incomplete.casefold())]
+
+
+def complete_states(incomplete: str) -> list[str]:
+    return [code for code in catalog.JURISDICTIONS if code.casefold().startswith(incomplete.casefold())]
+
+
+def complete_sources(incomplete: str) -> list[str]:
+    return [name for name in ("all", *catalog.SOURCES) if name.startswith(incomplete)]
+
+
+Preset = Annotated[Optional[str], typer.Option(
+    "--preset", "-p", metavar="NAME", autocompletion=complete_presets,
+    help="Date window: ytd (default), last-7-days, last-30-days, last-year, all-time (or all).")]
+FromDate = Annotated[Optional[str], typer.Option(
+    "--from", metavar="DATE", help="First day, inclusive (overrides --preset; runs to today if --to is not given).")]
+ToDate = Annotated[Optional[str], typer.Option(
+    "--to", metavar="DATE", help="Last day, inclusive (overrides --preset; from the first record if --from is not given).")]
+Year = Annotated[Optional[int], typer.Option(
+    "--year", metavar="YYYY", help="One calendar year, 1 January to 31 December (not with --from/--to).")]
+SourceFilter = Annotated[str, typer.Option(
+    "--source", "-s", metavar="all|lumiq|external", autocompletion=complete_sources,
+    help="Only platform courses (lumiq), only self-reported ones (external), or all.")]
+FieldFilter = Annotated[Optional[str], typer.Option(
+    "--field", "-f", metavar="FIELD", autocompletion=complete_fields,
+    help="Only this NASBA field of study (a unique prefix is enough).")]
+
+
+def view_filters(preset, start, end, year, source, field, today):
+    """Resolve the shared view options into core ``Filters`` (raises on bad input)."""
+    from .ledger import Filters
+    from .periods import resolve_window
+    from .records import match_field
+
+    window = resolve_window(today, preset, start, end, year)
+    wanted_source = "all" if source.strip().lower() == "all" else _source(source)
+    return Filters(window=window, source=wanted_source,
+                   field_of_study=match_field(field) if field is not None else None)
+
+
+def _source(text: str) -> str:
+    from .records import match_source
+
+    return match_source(text)

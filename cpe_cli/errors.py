@@ -1,0 +1,36 @@
+"""The one error type the core raises.
+
+The CLI turns a ``CpeError`` into a single ``Error: ...`` line on standard
+error and its exit code, so every failure a user can cause or meet is worded
+once, here in the core, and never arrives as a traceback.
+"""
+
+from __future__ import annotations
+
+INVALID_INPUT = 2
+OPERATION_FAILED = 1
+
+
+class CpeError(Exception):
+    """A failure worth telling the user about, with the exit code it deserves.
+
+    ``exit_code`` is 2 when the user's input or usage was wrong (fix the
+    command and retry) and 1 when a valid command could not be carried out
+    (a damaged database, a full disk, a missing record).
+    """
+
+    def __init__(self, message: str, exit_code: int = OPERATION_FAILED):
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+    @classmethod
+    def invalid(cls, message: str) -> "CpeError":
+        return cls(message, INVALID_INPUT)
+
+    @classmethod
+    def failed(cls, message: str) -> "CpeError":
+        return cls(message, OPERATION_FAILED)
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,304 @@
+"""The ledger: the home folder, its database, and every query cpe runs.
+
+All SQL outside migrations lives here. The connection is plain ``sqlite3``
+in autocommit mode, with transactions opened explicitly (``BEGIN
+IMMEDIATE`` for writes, so that concurrent writers queue on the busy timeout
+instead of failing mid-transaction). sqlite-utils is loaded only to migrate,
+which keeps the read path and ``cpe add`` free of its ~100 ms import.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from . import certificates, schema
+from .credits import canonical_text, from_hundredths, to_hundredths
+from .errors import CpeError
+from .periods import Window
+from .records import Certificate, Record, StoredRecord
+
+DATABASE_NAME = "cpe.db"
+BUSY_TIMEOUT_SECONDS = 30.0
+
+_COLUMNS = ("id, title, credits, field_of_study, state, completed_on, delivery_method, provider, description, "
+            "source, certificate_name, certificate_stored, certificate_sha256, certificate_size, added_at, "
+            "changed_at")
+
+
+@dataclass(frozen=True)
+class Total:
+    credits: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a view shows: a date window, a source ("all", "external", "lumiq") and optionally one field."""
+
+    window: Window
+    source: str = "all"
+    field_of_study: str | None = None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    id: int
+    duplicate_of: int | None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _ensure_private_dir(path: Path) -> None:
+    """Create ``path`` as a 0700 folder, refusing a symlink or a file in its place."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        try:
+            os.mkdir(path, 0o700)
+            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+        except FileExistsError:
+            pass  # another cpe process created it at the same moment
+        except OSError as problem:
+            raise CpeError.failed(f"cannot create {path}: {problem.strerror}") from None
+        info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise CpeError.failed(f"{path} is a symlink; cpe does not write through symlinks in its home")
+    if not stat.S_ISDIR(info.st_mode):
+        raise CpeError.failed(f"{path} exists but is not a folder")
+
+
+def prepare_home(home: Path) -> Path:
+    """Create the home layout if missing; return the database path."""
+    parent = home.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, mode=0o700)
+        except OSError as problem:
+            raise CpeError.failed(f"cannot create {parent}: {problem.strerror}") from None
+    _ensure_private_dir(home)
+    _ensure_private_dir(certificates.certificates_dir(home))
+    _ensure_private_dir(certificates.incoming_dir(home))
+    database = home / DATABASE_NAME
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        os.close(fd)
+    except FileExistsError:
+        if os.path.islink(database):
+            raise CpeError.failed(f"{database} is a symlink; cpe does not write through symlinks in its home")
+    except OSError as problem:
+        raise CpeError.failed(f"cannot create {database}: {problem.strerror}") from None
+    return database
+
+
+def _translate(problem: sqlite3.Error, shown: str) -> CpeError:
+    text = str(problem)
+    if "locked" in text or "busy" in text:
+        return CpeError.failed(f"{shown} is locked by another program (waited {BUSY_TIMEOUT_SECONDS:.0f} s); "
+                               "try again when it has finished")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return CpeError.failed(f"{shown} is damaged or not a SQLite database ({text}); "
+                               "restore it from a backup")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return CpeError.failed(f"cannot write to {shown} ({text}); check the folder's permissions")
+    if "disk" in text or "full" in text:
+        return CpeError.failed(f"could not write {shown} ({text}); nothing was changed")
+    return CpeError.failed(f"database error in {shown}: {text}")
+
+
+class Ledger:
+    """One open ledger. Use ``open_ledger`` to get one."""
+
+    def __init__(self, home: Path, conn: sqlite3.Connection):
+        self.home = home
+        self.conn = conn
+        self.shown = str(home / DATABASE_NAME)
+
+    # -- transactions -------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction holding SQLite's write lock from the start."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as problem:
+            raise _translate(problem, self.shown) from None
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException as problem:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(problem, sqlite3.Error):
+                raise _translate(problem, self.shown) from None
+            raise
+
+    def recover(self) -> None:
+        """Undo what a killed command left half-done (see certificates.py)."""
+        if not certificates.has_incoming(self.home):
+            return
+        with self.write():
+            certificates.recover_incoming(self.home, self._certificate_is_referenced)
+
+    def _certificate_is_referenced(self, stored_name: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM records WHERE certificate_stored = ?",
+                                 (stored_name,)).fetchone() is not None
+
+    # -- writing ------------------------------------------------------
+    def add(self, record: Record, certificate_file: Path | None = None) -> AddResult:
+        """Add one record (and copy its certificate) atomically."""
+        with self.write():
+            staged: Certificate | None = None
+            if certificate_file is not None:
+                staged = certificates.stage_certificate(self.home, certificate_file)
+            try:
+                duplicate_of = self.find_duplicate(record)
+                new_id = self._insert(record, staged)
+            except BaseException:
+                if staged is not None:
+                    certificates.abandon_staged(self.home, staged)
+                raise
+        if staged is not None:
+            certificates.finish_staged(self.home, staged)
+        return AddResult(id=new_id, duplicate_of=duplicate_of)
+
+    def _insert(self, record: Record, certificate: Certificate | None) -> int:
+        stamp = _now()
+        cursor = self.conn.execute(
+            "INSERT INTO records (title, credits, credits_hundredths, field_of_study, state, completed_on, "
+            "delivery_method, provider, description, source, certificate_name, certificate_stored, "
+            "certificate_sha256, certificate_size, added_at, changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.title, canonical_text(record.credits), to_hundredths(record.credits), record.field_of_study,
+             record.state, record.completed_on.isoformat(), record.delivery_method, record.provider,
+             record.description, record.source,
+             certificate.original_name if certificate else None,
+             certificate.stored_name if certificate else None,
+             certificate.sha256 if certificate else None,
+             certificate.size if certificate else None,
+             stamp, stamp))
+        return int(cursor.lastrowid)
+
+    # -- reading ------------------------------------------------------
+    def find_duplicate(self, record: Record) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM records WHERE source = ? AND title = ? AND completed_on = ? AND provider = ? "
+            "AND credits_hundredths = ? AND field_of_study = ? AND delivery_method = ? ORDER BY id LIMIT 1",
+            (record.source, record.title, record.completed_on.isoformat(), record.provider,
+             to_hundredths(record.credits), record.field_of_study, record.delivery_method)).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _where(filters: Filters, *, inside: bool = True) -> tuple[str, list]:
+        window_terms, params = [], []
+        if filters.window.start is not None:
+            window_terms.append("completed_on >= ?")
+            params.append(filters.window.start.isoformat())
+        if filters.window.end is not None:
+            window_terms.append("completed_on <= ?")
+            params.append(filters.window.end.isoformat())
+        terms = []
+        if window_terms:
+            window_sql = " AND ".join(window_terms)
+            terms.append(window_sql if inside else f"NOT ({window_sql})")
+        elif not inside:
+            terms.append("0")
+        if filters.source != "all":
+            terms.append("source = ?")
+            params.append(filters.source)
+        if filters.field_of_study is not None:
+            terms.append("field_of_study = ?")
+            params.append(filters.field_of_study)
+        return (" WHERE " + " AND ".join(terms)) if terms else "", params
+
+    def total(self, filters: Filters) -> Total:
+        where, params = self._where(filters)
+        return self._sum(where, params)
+
+    def total_outside(self, filters: Filters) -> Total:
+        """What the same source and field hold outside the window (the "not shown" hint)."""
+        where, params = self._where(filters, inside=False)
+        return self._sum(where, params)
+
+    def _sum(self, where: str, params: list) -> Total:
+        try:
+            hundredths, count = self.conn.execute(
+                f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params).fetchone()
+        except sqlite3.Error as problem:
+            raise _translate(problem, self.shown) from None
+        return Total(credits=from_hundredths(hundredths), count=count)
+
+    def records(self, filters: Filters, *, newest_first: bool = True) -> Iterator[StoredRecord]:
+        """The records in a view, streamed (a cursor, not a list) so exports stay flat in memory."""
+        where, params = self._where(filters)
+        order = "DESC" if newest_first else "ASC"
+        try:
+            cursor = self.conn.execute(
+                f"SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on {order}, id {order}", params)
+            for row in cursor:
+                yield _stored_record(row)
+        except sqlite3.Error as problem:
+            raise _translate(problem, self.shown) from None
+
+    def get(self, record_id: int) -> StoredRecord:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM records WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise CpeError.failed(f"no record with id {record_id}")
+        return _stored_record(row)
+
+    def providers_used(self, limit: int = 8) -> list[str]:
+        """Providers from earlier records, most recently used first, for the form's suggestions."""
+        rows = self.conn.execute(
+            "SELECT provider FROM records GROUP BY provider ORDER BY max(id) DESC LIMIT ?", (limit,))
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _stored_record(row: tuple) -> StoredRecord:
+    (record_id, title, credits, field_of_study, state, completed_on, delivery_method, provider, description,
+     source, cert_name, cert_stored, cert_sha, cert_size, added_at, changed_at) = row
+    certificate = None
+    if cert_stored:
+        certificate = Certificate(original_name=cert_name, stored_name=cert_stored, sha256=cert_sha,
+                                  size=cert_size)
+    return StoredRecord(id=record_id, title=title, credits=Decimal(credits), field_of_study=field_of_study,
+                        state=state, completed_on=date.fromisoformat(completed_on),
+                        delivery_method=delivery_method, provider=provider, description=description,
+                        source=source, certificate=certificate, added_at=added_at, changed_at=changed_at)
+
+
+@contextmanager
+def open_ledger(home: Path) -> Iterator[Ledger]:
+    """Open (creating and migrating as needed) the ledger in ``home``.
+
+    Every command goes through here, so every command sees an up-to-date
+    schema and finishes any half-done work a killed command left behind.
+    """
+    database = prepare_home(home)
+    shown = str(database)
+    try:
+        conn = sqlite3.connect(database, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    except sqlite3.Error as problem:
+        raise _translate(problem, shown) from None
+    ledger = Ledger(home, conn)
+    try:
+        try:
+            if schema.check_compatible(conn, shown):
+                conn.execute("PRAGMA journal_mode = WAL")
+                schema.migrate(conn, shown)
+        except sqlite3.Error as problem:
+            raise _translate(problem, shown) from None
+        ledger.recover()
+        yield ledger
+    finally:
+        conn.close()

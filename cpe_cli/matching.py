@@ -1,0 +1,55 @@
+"""Forgiving lookup of user input in a closed vocabulary.
+
+Certificates and platform exports spell the same field or method many ways
+("Group-Live", "Business Management and Organization", "self study"), so input
+is compared case-insensitively with "&" read as "and" and punctuation ignored,
+first exactly (names and aliases), then as a unique prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from .errors import CpeError
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalize(text: str) -> str:
+    folded = text.casefold().replace("&", " and ")
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str) -> str:
+    """Return the canonical choice that ``value`` names.
+
+    ``choices`` maps each canonical name to its aliases. An unknown value is
+    refused with every accepted name; an ambiguous prefix with the names it
+    could mean, so the user can pick without opening the docs.
+    """
+    wanted = normalize(value)
+    if not wanted:
+        raise CpeError.invalid(f"{what} is required; accepted: {', '.join(choices)}")
+    spellings = [(canonical, normalize(s)) for canonical, aliases in choices.items()
+                 for s in (canonical, *aliases)]
+    exact = {canonical for canonical, spelled in spellings if spelled == wanted}
+    if len(exact) == 1:
+        return exact.pop()
+    by_prefix = sorted({canonical for canonical, spelled in spellings if _abbreviates(wanted, spelled)},
+                       key=list(choices).index)
+    if len(by_prefix) == 1:
+        return by_prefix[0]
+    if by_prefix:
+        raise CpeError.invalid(f"{what} {value.strip()!r} is ambiguous; it matches: {', '.join(by_prefix)}")
+    raise CpeError.invalid(f"unknown {what} {value.strip()!r}; accepted: {', '.join(choices)}")
+
+
+def _abbreviates(wanted: str, spelled: str) -> bool:
+    """True for a plain prefix ("aud") or word-by-word prefixes ("reg eth" for "regulatory ethics")."""
+    if spelled.startswith(wanted):
+        return True
+    wanted_words, spelled_words = wanted.split(), spelled.split()
+    return len(wanted_words) <= len(spelled_words) and all(
+        word.startswith(part) for part, word in zip(wanted_words, spelled_words))
+

@@ -1,0 +1,192 @@
+"""A CPE record and the rules every way of creating one shares.
+
+``cpe add`` (flags or the interactive form), ``cpe import`` and ``cpe edit``
+all validate through this module, so a value refused in one is refused in
+all, with the same words. Each field has its own validator (the form re-asks
+one field at a time); ``check_record`` runs them all and collects every
+problem, for commands that report a whole row at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from . import catalog
+from .credits import increment_warning, parse_credits
+from .errors import CpeError
+from .matching import match_choice
+from .periods import completion_date
+
+TITLE_MAX = 300
+PROVIDER_MAX = 200
+DESCRIPTION_MAX = 5000
+
+# Bidirectional overrides can make a title read differently from what is
+# stored (a spoofing trick); they are refused along with C0/C1 controls.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    title: str
+    credits: Decimal
+    field_of_study: str
+    completed_on: date
+    delivery_method: str
+    provider: str
+    source: str = "external"
+    state: str | None = None
+    description: str = ""
+
+    @property
+    def identity(self) -> tuple:
+        """What makes two records the same course taken once (duplicate detection)."""
+        return (self.source, self.title, self.completed_on, self.provider, self.credits,
+                self.field_of_study, self.delivery_method)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Certificate:
+    original_name: str
+    stored_name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredRecord(Record):
+    id: int
+    certificate: Certificate | None = None
+    added_at: str = ""
+    changed_at: str = ""
+
+
+def _refuse_controls(text: str, what: str, allowed: str = "") -> None:
+    for char in text:
+        if char in allowed:
+            continue
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise CpeError.invalid(f"{what} contains a control character (U+{ord(char):04X}); "
+                                   "remove it and try again")
+
+
+def _bounded_text(text: str | None, what: str, maximum: int, required: bool) -> str:
+    cleaned = (text or "").strip()
+    if required and not cleaned:
+        raise CpeError.invalid(f"{what} is required (1 to {maximum} characters)")
+    if len(cleaned) > maximum:
+        raise CpeError.invalid(f"{what} is {len(cleaned)} characters long; at most {maximum} are allowed")
+    return cleaned
+
+
+def clean_title(text: str | None) -> str:
+    title = _bounded_text(text, "title", TITLE_MAX, required=True)
+    _refuse_controls(title, "title")
+    return title
+
+
+def clean_provider(text: str | None) -> str:
+    provider = _bounded_text(text, "provider", PROVIDER_MAX, required=True)
+    _refuse_controls(provider, "provider")
+    return provider
+
+
+def clean_description(text: str | None) -> str:
+    description = _bounded_text((text or "").replace("\r\n", "\n").replace("\r", "\n"),
+                                "description", DESCRIPTION_MAX, required=False)
+    _refuse_controls(description, "description", allowed="\n\t")
+    return description
+
+
+def match_field(text: str | None) -> str:
+    return match_choice(text or "", {f.name: f.aliases for f in catalog.FIELDS_OF_STUDY}, "field of study")
+
+
+def match_delivery(text: str | None) -> str:
+    return match_choice(text or "", {m.name: m.aliases for m in catalog.DELIVERY_METHODS}, "delivery method")
+
+
+def match_state(text: str | None) -> str | None:
+    """A jurisdiction code from a code or name; None when the optional state is left blank."""
+    if text is None or not str(text).strip():
+        return None
+    choices: dict[str, tuple[str, ...]] = {code: (name,) for code, name in catalog.JURISDICTIONS.items()}
+    for alias, code in catalog.JURISDICTION_ALIASES.items():
+        choices[code] = (*choices[code], alias)
+    return match_choice(text, choices, "state")
+
+
+def match_source(text: str | None) -> str:
+    if text is None or not str(text).strip():
+        return "external"
+    return match_choice(text, {name: () for name in catalog.SOURCES}, "source")
+
+
+@dataclass
+class RecordCheck:
+    """Every problem with one candidate record, by field, and the warnings it earns."""
+
+    record: Record | None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+FIELD_ORDER: tuple[str, ...] = ("title", "credits", "field_of_study", "state", "date", "delivery_method",
+                                "provider", "description", "source")
+
+
+def check_record(values: Mapping[str, str | None], today: date, *, date_required: bool = False) -> RecordCheck:
+    """Validate a candidate record given as text, collecting all problems.
+
+    ``values`` uses the keys of ``FIELD_ORDER``; a missing key is an empty
+    value. The date defaults to today unless ``date_required`` (imports,
+    where a silent default would misdate a course).
+    """
+    validators: dict[str, Callable[[str | None], object]] = {
+        "title": clean_title,
+        "credits": lambda text: parse_credits(text or ""),
+        "field_of_study": match_field,
+        "state": match_state,
+        "date": lambda text: _checked_date(text, today, date_required),
+        "delivery_method": match_delivery,
+        "provider": clean_provider,
+        "description": clean_description,
+        "source": match_source,
+    }
+    cleaned: dict[str, object] = {}
+    check = RecordCheck(record=None)
+    for name in FIELD_ORDER:
+        try:
+            cleaned[name] = validators[name](values.get(name))
+        except CpeError as problem:
+            check.errors.append((name, problem.message))
+    if check.errors:
+        return check
+    record = Record(title=cleaned["title"], credits=cleaned["credits"], field_of_study=cleaned["field_of_study"],
+                    completed_on=cleaned["date"], delivery_method=cleaned["delivery_method"],
+                    provider=cleaned["provider"], source=cleaned["source"], state=cleaned["state"],
+                    description=cleaned["description"])
+    check.record = record
+    warning = increment_warning(record.credits, record.delivery_method)
+    if warning:
+        check.warnings.append(warning)
+    return check
+
+
+def _checked_date(text: str | None, today: date, required: bool) -> date:
+    if required and (text is None or not str(text).strip()):
+        raise CpeError.invalid("date is required: use YYYY-MM-DD, MM/DD/YYYY or 'June 11, 2026'")
+    return completion_date(text, today)
+
+
+def build_record(values: Mapping[str, str | None], today: date) -> tuple[Record, list[str]]:
+    """Validate a candidate record, raising one error that names every problem."""
+    check = check_record(values, today)
+    if check.errors:
+        raise CpeError.invalid("; ".join(message for _, message in check.errors))
+    assert check.record is not None
+    return check.record, check.warnings

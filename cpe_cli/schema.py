@@ -1,0 +1,98 @@
+"""The database schema and its versions.
+
+Versions are applied with ``sqlite_utils.Migrations``; ``PRAGMA user_version``
+mirrors how many have run, so that a command can tell in one cheap read,
+without importing sqlite-utils (~100 ms), that nothing needs doing.
+``PRAGMA application_id`` marks the file as a cpe ledger, so a stranger's
+SQLite file is refused instead of being written into.
+
+Add a migration by appending a function to ``MIGRATIONS``: never edit one
+that has shipped, since ledgers in the field have already run it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .errors import CpeError
+
+APPLICATION_ID = 0x43504531  # "CPE1"
+MIGRATION_SET = "cpe"
+
+
+def _create_records(db) -> None:
+    db.execute("""
+        CREATE TABLE records (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            credits TEXT NOT NULL,
+            credits_hundredths INTEGER NOT NULL
+                CHECK (credits_hundredths > 0 AND credits_hundredths <= 100000),
+            field_of_study TEXT NOT NULL,
+            state TEXT,
+            completed_on TEXT NOT NULL CHECK (completed_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            delivery_method TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL CHECK (source IN ('external', 'lumiq')),
+            certificate_name TEXT,
+            certificate_stored TEXT UNIQUE,
+            certificate_sha256 TEXT,
+            certificate_size INTEGER,
+            added_at TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )""")
+    # Covering index: totals for a window and source are read from the index alone.
+    db.execute("CREATE INDEX records_by_date ON records (completed_on, source, credits_hundredths)")
+    db.execute("CREATE INDEX records_by_field ON records (field_of_study, completed_on)")
+    # Duplicate detection (add warns, import skips) looks records up by what identifies a course.
+    db.execute("CREATE INDEX records_identity ON records (completed_on, title, provider)")
+
+
+MIGRATIONS = (_create_records,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def read_version(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(application_id, user_version), the two header fields that identify a ledger."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return application_id, version
+
+
+def check_compatible(conn: sqlite3.Connection, shown: str) -> bool:
+    """Say whether the ledger needs migrating; refuse a stranger's or a newer cpe's database."""
+    application_id, version = read_version(conn)
+    if application_id == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise CpeError.failed(f"{shown} was written by a newer cpe (schema version {version}; this cpe "
+                                  f"understands up to {SCHEMA_VERSION}); upgrade cpe to open it")
+        return version < SCHEMA_VERSION
+    has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    if application_id != 0 or version != 0 or has_tables:
+        raise CpeError.failed(f"{shown} is a SQLite database but not a cpe ledger; "
+                              "move it away or point CPE_HOME at another folder")
+    return True
+
+
+def migrate(conn: sqlite3.Connection, shown: str) -> None:
+    """Bring the ledger to ``SCHEMA_VERSION`` in one transaction, or leave it as it was."""
+    import sqlite_utils
+
+    migrations = sqlite_utils.Migrations(MIGRATION_SET)
+    for step in MIGRATIONS:
+        migrations(name=step.__name__)(step)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not check_compatible(conn, shown):  # another process migrated while we waited
+            conn.execute("ROLLBACK")
+            return
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        migrations.apply(db)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
