@@ -78,11 +78,10 @@ def _walk_form(given: dict[str, str | None], certificate: Path | None, today: da
                home: Path) -> tuple[dict[str, str | None], Path | None]:
     values = dict(given)
     # Options given on the command line are checked before any question is asked.
-    for name, value in given.items():
-        if value is not None and name != "date":
-            records.check_record({**{k: None for k in records.FIELD_ORDER}, name: value}, today)
-    if values.get("date") is not None:
-        completion_date(values["date"], today)
+    check = records.check_record(given, today)
+    given_errors = [message for name, message in check.errors if given.get(name) is not None]
+    if given_errors:
+        raise CpeError.invalid("; ".join(given_errors))
 
     typer.echo("Add External Certificate (Ctrl-C to cancel)")
     if values.get("title") is None:

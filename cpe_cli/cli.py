@@ -63,7 +63,7 @@ def total(
     filters = view_filters(preset, start, end, year, source, field, today)
     with open_ledger(resolve_home()) as ledger:
         result = ledger.total(filters)
-        terminal = sys.stdout.isatty() and not as_json
+        terminal = _stdout_is_terminal() and not as_json
         outside = ledger.total_outside(filters) if terminal else None
     if as_json:
         window = filters.window
@@ -171,6 +171,10 @@ def add(
 
 def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 @app.command("catalog")

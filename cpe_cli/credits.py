@@ -15,7 +15,7 @@ from .catalog import CREDIT_SOURCE, DELIVERY_BY_NAME
 from .errors import CpeError
 
 MAX_CREDITS = Decimal("1000")
-_PLAIN_DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+_PLAIN_DECIMAL = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
 def parse_credits(text: str) -> Decimal:

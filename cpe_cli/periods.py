@@ -18,8 +18,8 @@ PRESETS: tuple[str, ...] = ("ytd", "last-7-days", "last-30-days", "last-year", "
 PRESET_ALIASES: dict[str, str] = {"all": "all-time"}
 DEFAULT_PRESET = "ytd"
 
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-_US = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+_US = re.compile(r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$")
 _ACCEPTED = "use YYYY-MM-DD, MM/DD/YYYY or 'June 11, 2026'"
 
 

@@ -37,6 +37,7 @@ def _one_line(text: str) -> str:
 class CpeGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from typer._click import exceptions as click_exceptions
+        from typer.exceptions import Abort, Exit
 
         try:
             result = super().main(args=args, prog_name=prog_name or "cpe", complete_var=complete_var,
@@ -50,7 +51,9 @@ class CpeGroup(TyperGroup):
             code = _report(message, INVALID_INPUT)
         except click_exceptions.ClickException as problem:
             code = _report(problem.format_message(), problem.exit_code or OPERATION_FAILED)
-        except click_exceptions.Abort:
+        except Exit as stop:
+            code = stop.exit_code
+        except Abort:
             typer.echo("\nAborted.", err=True)
             code = 130
         except KeyboardInterrupt:

@@ -1,0 +1,156 @@
+"""The interactive "Add External Certificate" form: CliRunner and a real pseudo-terminal."""
+
+import json
+import os
+import sys
+
+import pexpect
+import pytest
+
+from conftest import add_args, installed_cpe
+
+
+@pytest.fixture
+def on_terminal(monkeypatch):
+    monkeypatch.setattr("cpe_cli.cli._stdin_is_terminal", lambda: True)
+
+
+def listed(cpe):
+    return json.loads(cpe("list", "--format", "json", "--preset", "all").stdout)
+
+
+def test_form_asks_every_field_in_order_and_re_asks_bad_answers(cpe, on_terminal, tmp_path):
+    certificate = tmp_path / "cert.pdf"
+    certificate.write_bytes(b"%PDF")
+    answers = "\n".join([
+        "",                       # title: required, re-asked
+        "Ethics for CPAs",
+        "abc",                    # credits: re-asked
+        "4",
+        "acc",                    # field: ambiguous, re-asked
+        "17",                     # field by number: Regulatory Ethics
+        "Narnia",                 # state: re-asked
+        "ca",
+        "2026-02-30",             # date: re-asked
+        "06/01/2026",
+        "hybrid",                 # delivery: re-asked
+        "1",                      # Group Live
+        "AICPA",
+        "A yearly ethics update",
+        str(tmp_path / "missing.pdf"),  # certificate: re-asked
+        str(certificate),
+    ]) + "\n"
+    result = cpe("add", input=answers)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    labels = ["Course/Seminar Title", "CPE Credits", "Field of Study", "State (optional", "Date",
+              "Delivery Method", "Provider", "Course Description (optional)", "Certificate file (optional"]
+    positions = [out.index(label) for label in labels]
+    assert positions == sorted(positions)
+    assert out.count("Course/Seminar Title") == 2  # an empty title is asked again
+    for reason in ("credits 'abc'", "ambiguous", "unknown state 'Narnia'",
+                   "not a real calendar date", "unknown delivery method 'hybrid'", "does not exist"):
+        assert reason in result.stderr
+    assert " 17. Regulatory Ethics" in out
+    [record] = listed(cpe)
+    assert record == {**record, "title": "Ethics for CPAs", "credits": 4, "field_of_study": "Regulatory Ethics",
+                      "state": "CA", "date": "2026-06-01", "delivery_method": "Group Live", "provider": "AICPA",
+                      "description": "A yearly ethics update", "certificate": "cert.pdf"}
+
+
+def test_form_asks_only_what_was_not_given(cpe, on_terminal):
+    result = cpe("add", "--title", "Given", "--credits", "2", "--field", "taxes", input="\n\n3\nBecker\n\n\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Course/Seminar Title" not in result.stdout and "CPE Credits" not in result.stdout
+    [record] = listed(cpe)
+    assert (record["title"], record["state"], record["date"], record["delivery_method"], record["provider"]) == \
+        ("Given", None, "2026-06-11", "QAS Self Study", "Becker")
+
+
+def test_form_refuses_a_bad_option_before_asking(cpe, on_terminal, home):
+    result = cpe("add", "--credits", "zero", input="x\n")
+    assert result.exit_code == 2
+    assert "credits 'zero'" in result.stderr
+    assert "Course/Seminar Title" not in result.stdout
+    assert not home.exists()
+
+
+def test_form_suggests_providers_used_before(cpe, on_terminal):
+    cpe(*add_args(provider="Surgent"))
+    cpe(*add_args(provider="Becker", title="Other"))
+    answers = "T\n1\ntaxes\n\n\n1\n2\n\n\n"  # provider: pick number 2 of the suggestions
+    result = cpe("add", input=answers)
+    assert result.exit_code == 0, result.stderr
+    assert "1. Becker" in result.stdout and "2. Surgent" in result.stdout
+    assert listed(cpe)[0]["provider"] == "Surgent"
+
+
+def test_form_interrupted_writes_nothing(cpe, on_terminal, home):
+    result = cpe("add", input="Title only\n")  # input ends: like Ctrl-D
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr
+    assert not home.exists()
+
+
+def spawn(*args, env_extra=None):
+    env = {**os.environ, "TERM": "dumb", **(env_extra or {})}
+    return pexpect.spawn(installed_cpe(), list(args), env=env, encoding="utf-8", timeout=20,
+                         dimensions=(40, 160))
+
+
+def test_form_in_a_real_terminal(home, tmp_path):
+    certificate = tmp_path / "Certificate.pdf"
+    certificate.write_bytes(b"%PDF-1.7")
+    child = spawn("add")
+    child.expect("Course/Seminar Title")
+    child.sendline("Fraud in Governmental Audits")
+    child.expect("CPE Credits")
+    child.sendline("1.25")
+    child.expect(r"Field of Study \(number or name\)")
+    child.sendline("Auditing (Gov")
+    child.expect("State")
+    child.sendline("Texas")
+    child.expect("Date")
+    child.sendline("")  # default: today
+    child.expect(r"Delivery Method \(number or name\)")
+    child.sendline("group internet")
+    child.expect("Provider")
+    child.sendline("Surgent")
+    child.expect("Course Description")
+    child.sendline("Case studies")
+    child.expect("Certificate file")
+    child.sendline(str(certificate))
+    child.expect("Added record 1")
+    child.expect("year to date: 1.25")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    child = spawn("list", "--format", "json")
+    child.expect(pexpect.EOF)
+    [record] = json.loads(child.before)
+    assert record["field_of_study"] == "Auditing (Governmental)" and record["state"] == "TX"
+    assert record["date"] == "2026-06-11" and record["certificate"] == "Certificate.pdf"
+
+
+def test_ctrl_c_in_a_real_terminal_leaves_nothing(home):
+    child = spawn("add")
+    child.expect("Course/Seminar Title")
+    child.sendline("Half done")
+    child.expect("CPE Credits")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in child.before
+    assert not (home / "cpe.db").exists()
+
+
+def test_badge_in_a_real_terminal(cpe, home):
+    cpe(*add_args(credits="2.5"))
+    cpe(*add_args(credits="1", date="2024-05-05", title="Old"))
+    child = spawn("total", env_extra={"NO_COLOR": "1"})
+    child.expect(pexpect.EOF)
+    screen = child.before
+    assert "Total CPE Credits" in screen and "2.5 credits" in screen
+    assert "Jan 1, 2026 - Jun 11, 2026" in screen
+    assert "1 record (1.0 credits) fall outside this window" in screen

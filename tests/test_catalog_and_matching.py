@@ -1,0 +1,101 @@
+"""The closed vocabularies and how input is matched against them (core, no CLI)."""
+
+import pytest
+from hypothesis import given, strategies as st
+
+from cpe_cli import catalog, records
+from cpe_cli.errors import CpeError
+
+NASBA_FIELDS = ["Accounting", "Accounting (Governmental)", "Auditing", "Auditing (Governmental)",
+                "Behavioral Ethics", "Business Law", "Business Management & Organization",
+                "Communications and Marketing", "Computer Software & Applications", "Economics", "Finance",
+                "Information Technology", "Management Services", "Personal Development",
+                "Personnel/Human Resources", "Production", "Regulatory Ethics", "Specialized Knowledge",
+                "Statistics", "Taxes"]
+
+
+def test_the_twenty_nasba_fields_alphabetical():
+    assert list(catalog.FIELD_NAMES) == NASBA_FIELDS
+    assert list(catalog.FIELD_NAMES) == sorted(catalog.FIELD_NAMES)
+
+
+def test_non_technical_split_is_kept_with_the_list():
+    assert catalog.NON_TECHNICAL_FIELDS == {
+        "Behavioral Ethics", "Business Management & Organization", "Communications and Marketing",
+        "Computer Software & Applications", "Personal Development", "Personnel/Human Resources", "Production"}
+
+
+def test_fifty_five_jurisdictions_and_no_american_samoa():
+    assert len(catalog.JURISDICTIONS) == 55
+    assert {"DC", "PR", "GU", "VI", "MP"} <= set(catalog.JURISDICTIONS)
+    assert "AS" not in catalog.JURISDICTIONS
+
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("taxes", "Taxes"), ("TAX", "Taxes"), ("reg eth", "Regulatory Ethics"), ("regulatory", "Regulatory Ethics"),
+    ("Business Management and Organization", "Business Management & Organization"),
+    ("computer software and applications", "Computer Software & Applications"),
+    ("Management Advisory Services", "Management Services"), ("accounting", "Accounting"),
+    ("Accounting (Governmental)", "Accounting (Governmental)"), ("personnel/hr", None),
+    ("stat", "Statistics"), ("spec", "Specialized Knowledge"),
+])
+def test_field_matching(typed, canonical):
+    if canonical is None:
+        with pytest.raises(CpeError):
+            records.match_field(typed)
+    else:
+        assert records.match_field(typed) == canonical
+
+
+def test_ambiguous_field_lists_the_matches():
+    with pytest.raises(CpeError) as raised:
+        records.match_field("Acc")
+    assert raised.value.exit_code == 2
+    assert "ambiguous" in raised.value.message
+    assert "Accounting, Accounting (Governmental)" in raised.value.message
+    assert "Auditing" not in raised.value.message
+
+
+def test_unknown_field_lists_what_is_accepted():
+    with pytest.raises(CpeError) as raised:
+        records.match_field("Astrology")
+    assert "unknown field of study 'Astrology'" in raised.value.message
+    assert "Taxes" in raised.value.message
+
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("Group-Live", "Group Live"), ("group live", "Group Live"), ("self study", "QAS Self Study"),
+    ("QAS Self-Study", "QAS Self Study"), ("nano", "Nano Learning"), ("blended", "Blended Learning"),
+    ("group internet based", "Group Internet Based"), ("independent", "Independent Study"),
+])
+def test_delivery_matching(typed, canonical):
+    assert records.match_delivery(typed) == canonical
+
+
+def test_group_prefix_is_ambiguous():
+    with pytest.raises(CpeError, match="ambiguous.*Group Live, Group Internet Based"):
+        records.match_delivery("group")
+
+
+@pytest.mark.parametrize("typed, code", [("ca", "CA"), ("California", "CA"), ("new york", "NY"), ("NY", "NY"),
+                                         ("district of columbia", "DC"), ("Guam", "GU"), (" tx ", "TX"),
+                                         ("", None), (None, None)])
+def test_state_matching(typed, code):
+    assert records.match_state(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["ZZ", "American Samoa", "New"])
+def test_bad_state_refused(typed):
+    with pytest.raises(CpeError):
+        records.match_state(typed)
+
+
+@given(st.text(max_size=40))
+def test_matchers_never_raise_anything_but_cpe_error(text):
+    for matcher in (records.match_field, records.match_delivery, records.match_state, records.match_source):
+        try:
+            result = matcher(text)
+        except CpeError as problem:
+            assert problem.exit_code == 2
+        else:
+            assert result is None or isinstance(result, str)

@@ -1,0 +1,53 @@
+"""Credits are exact decimals with NASBA increment warnings (core)."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+
+from cpe_cli.credits import canonical_text, format_total, from_hundredths, increment_warning, parse_credits, \
+    to_hundredths
+from cpe_cli.errors import CpeError
+
+
+@pytest.mark.parametrize("text, value", [("1", "1"), ("1.5", "1.5"), ("0.2", "0.2"), ("1000", "1000"),
+                                         (" 2.50 ", "2.50"), ("0.01", "0.01"), (".5", "0.5")])
+def test_accepted_credits(text, value):
+    assert parse_credits(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["0", "0.00", "-1", "nan", "NaN", "inf", "-inf", "Infinity", "1e309", "1e1",
+                                  "1.234", "abc", "", "   ", "1000.01", "1,5", "0x10", "١٢"])
+def test_refused_credits(text):
+    with pytest.raises(CpeError) as raised:
+        parse_credits(text)
+    assert raised.value.exit_code == 2
+
+
+def test_ten_tenths_are_exactly_one():
+    total = sum((to_hundredths(parse_credits("0.1")) for _ in range(10)), 0)
+    assert from_hundredths(total) == Decimal("1")
+    assert format_total(from_hundredths(total)) == "1.0"
+
+
+@pytest.mark.parametrize("entered, shown", [("1.5", "1.5"), ("1.50", "1.50"), ("01.5", "1.5"), ("3", "3"),
+                                            ("3.", "3"), ("0.2", "0.2")])
+def test_stored_text_is_what_was_entered(entered, shown):
+    assert canonical_text(parse_credits(entered)) == shown
+
+
+@given(st.lists(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000"), places=2), max_size=50))
+def test_sums_are_exact(values):
+    hundredths = sum(to_hundredths(parse_credits(canonical_text(v))) for v in values)
+    assert from_hundredths(hundredths) == sum(values, Decimal(0))
+
+
+@pytest.mark.parametrize("credits, method, warns", [
+    ("1", "Group Live", False), ("1.2", "Group Live", False), ("2.5", "Group Internet Based", False),
+    ("3.8", "Blended Learning", False), ("0.5", "Group Live", True), ("1.3", "Group Live", True),
+    ("1.25", "Group Internet Based", True), ("0.5", "QAS Self Study", False), ("0.6", "QAS Self Study", False),
+    ("0.4", "QAS Self Study", True), ("1.75", "QAS Self Study", True), ("0.2", "Nano Learning", False),
+    ("0.4", "Nano Learning", True), ("1", "Nano Learning", True), ("0.3", "Independent Study", False),
+])
+def test_nasba_increment_warnings(credits, method, warns):
+    assert (increment_warning(Decimal(credits), method) is not None) == warns

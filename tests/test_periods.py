@@ -1,0 +1,125 @@
+"""Date parsing and the inclusive windows (core): every preset's first and last day, in and out."""
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, strategies as st
+
+from cpe_cli.errors import CpeError
+from cpe_cli.periods import completion_date, describe, parse_date, preset_window, resolve_window
+
+TODAY = date(2026, 6, 11)
+
+
+@pytest.mark.parametrize("text", ["2026-06-11", "06/11/2026", "6/11/2026", "June 11, 2026", "Jun 11 2026",
+                                  "11 June 2026"])
+def test_accepted_date_forms(text):
+    assert parse_date(text) == date(2026, 6, 11)
+
+
+def test_us_dates_are_month_first():
+    assert parse_date("03/04/2026") == date(2026, 3, 4)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "02/30/2026", "99/99/9999", "2026-13-01", "June 2026",
+                                  "February 30, 2026", "yesterday", "", "2026-06-11T10:00", "11.06.2026"])
+def test_refused_dates(text):
+    with pytest.raises(CpeError) as raised:
+        parse_date(text)
+    assert raised.value.exit_code == 2
+
+
+def test_completion_date_defaults_to_today_and_refuses_the_future():
+    assert completion_date(None, TODAY) == TODAY
+    assert completion_date("", TODAY) == TODAY
+    assert completion_date("2026-06-11", TODAY) == TODAY
+    with pytest.raises(CpeError, match="in the future"):
+        completion_date("2026-06-12", TODAY)
+
+
+@pytest.mark.parametrize("preset, first, last", [
+    ("ytd", date(2026, 1, 1), TODAY),
+    ("last-7-days", date(2026, 6, 5), TODAY),
+    ("last-30-days", date(2026, 5, 13), TODAY),
+    ("last-year", date(2025, 1, 1), date(2025, 12, 31)),
+])
+def test_preset_bounds_first_and_last_day_in_and_out(preset, first, last):
+    window = preset_window(preset, TODAY)
+    assert (window.start, window.end) == (first, last)
+    assert window.contains(first) and window.contains(last)
+    assert not window.contains(first - timedelta(days=1))
+    assert not window.contains(last + timedelta(days=1))
+
+
+def test_last_7_days_is_seven_days():
+    window = preset_window("last-7-days", TODAY)
+    assert sum(window.contains(TODAY - timedelta(days=n)) for n in range(30)) == 7
+
+
+def test_all_time_and_its_alias_are_unbounded():
+    for name in ("all-time", "all", "ALL"):
+        window = preset_window(name, TODAY)
+        assert window.start is None and window.end is None
+        assert window.contains(date(1900, 1, 1))
+
+
+def test_ytd_on_new_years_day_is_one_day():
+    window = preset_window("ytd", date(2027, 1, 1))
+    assert (window.start, window.end) == (date(2027, 1, 1), date(2027, 1, 1))
+
+
+def test_last_year_in_a_leap_year_context():
+    window = preset_window("last-year", date(2025, 3, 1))
+    assert (window.start, window.end) == (date(2024, 1, 1), date(2024, 12, 31))
+
+
+def test_from_alone_runs_to_today_and_to_alone_from_the_first_record():
+    window = resolve_window(TODAY, start="2026-03-01")
+    assert (window.start, window.end) == (date(2026, 3, 1), TODAY)
+    window = resolve_window(TODAY, end="2026-03-01")
+    assert (window.start, window.end) == (None, date(2026, 3, 1))
+
+
+def test_from_and_to_override_the_preset():
+    window = resolve_window(TODAY, preset="last-7-days", start="2020-01-01", end="2020-12-31")
+    assert (window.start, window.end) == (date(2020, 1, 1), date(2020, 12, 31))
+
+
+def test_year_is_one_calendar_year_and_cannot_mix_with_from_to():
+    window = resolve_window(TODAY, year=2025)
+    assert (window.start, window.end) == (date(2025, 1, 1), date(2025, 12, 31))
+    with pytest.raises(CpeError, match="--year cannot be combined"):
+        resolve_window(TODAY, year=2025, start="2025-01-01")
+
+
+def test_reversed_range_and_unknown_preset_are_refused():
+    with pytest.raises(CpeError, match="after --to"):
+        resolve_window(TODAY, start="2026-06-01", end="2026-05-01")
+    with pytest.raises(CpeError, match="unknown preset 'quarterly'"):
+        resolve_window(TODAY, preset="quarterly")
+
+
+def test_default_window_is_ytd():
+    assert resolve_window(TODAY) == preset_window("ytd", TODAY)
+
+
+def test_describe_reads_like_the_dashboard():
+    assert describe(preset_window("ytd", TODAY)) == "Jan 1, 2026 - Jun 11, 2026"
+    assert describe(preset_window("all", TODAY)) == "all dates"
+
+
+@given(st.dates(min_value=date(1901, 1, 1), max_value=date(9998, 12, 31)))
+def test_every_rolling_preset_contains_today_and_is_the_right_length(today):
+    for name, days in (("last-7-days", 7), ("last-30-days", 30)):
+        window = preset_window(name, today)
+        assert window.end == today
+        assert (window.end - window.start).days + 1 == days
+    assert preset_window("ytd", today).contains(today)
+    assert not preset_window("last-year", today).contains(today)
+
+
+@given(st.dates())
+def test_iso_and_us_forms_agree(day):
+    if day.year >= 1000:
+        assert parse_date(day.isoformat()) == day
+        assert parse_date(f"{day.month:02d}/{day.day:02d}/{day.year}") == day
