@@ -81,14 +81,14 @@ class DeliveryMethod:
 _FIFTHS_OR_HALVES = frozenset(Decimal(x) for x in ("0", "0.2", "0.4", "0.5", "0.6", "0.8"))
 
 DELIVERY_METHODS: tuple[DeliveryMethod, ...] = (
-    DeliveryMethod("Group Live", ("Group-Live", "Live", "In Person", "Classroom"),
+    DeliveryMethod("Group Live", ("Group-Live", "GL", "Live", "In Person", "Classroom"),
                    minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
     DeliveryMethod("Group Internet Based", ("Group-Internet Based", "Group-Internet-Based", "Webinar",
                                             "Group Internet", "GIB"),
                    minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
     DeliveryMethod("QAS Self Study", ("Self Study", "Self-Study", "QAS Self-Study", "QAS"),
                    minimum=Decimal("0.5"), increments=_FIFTHS_OR_HALVES),
-    DeliveryMethod("Blended Learning", ("Blended",), minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
+    DeliveryMethod("Blended Learning", ("Blended", "BL"), minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
     DeliveryMethod("Nano Learning", ("Nano", "Nano-Learning", "NanoLearning"), exact=Decimal("0.2")),
     DeliveryMethod("Independent Study", ("Independent-Study",)),
 )

@@ -39,25 +39,33 @@ def source_label(source: str) -> str:
 
 
 def records_table(records: Iterable[StoredRecord], total: Total, window: Window, source: str) -> Table:
+    """The list view; the Source column is left out when the view is one source already."""
+    from rich import box
+
     table = Table(title=f"CPE records: {describe(window)} ({source_label(source)})", title_justify="left",
                   caption=f"{total.count} record{'s' if total.count != 1 else ''}, "
                           f"{format_total(total.credits)} credits",
-                  caption_justify="right", expand=False)
-    table.add_column("ID", justify="right", style="dim")
+                  caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, expand=False)
+    show_source = source == "all"
+    table.add_column("ID", justify="right")
     table.add_column("Date", no_wrap=True)
-    table.add_column("Title", overflow="fold", min_width=16)
+    table.add_column("Title", overflow="fold", min_width=12)
     table.add_column("Credits", justify="right", no_wrap=True)
-    table.add_column("Field of Study", overflow="fold")
+    table.add_column("Field", overflow="fold")
     table.add_column("Delivery", overflow="fold")
     table.add_column("Provider", overflow="fold")
-    table.add_column("State", no_wrap=True)
-    table.add_column("Source", no_wrap=True)
-    table.add_column("Cert", justify="center", no_wrap=True)
+    table.add_column("State")
+    if show_source:
+        table.add_column("Source")
+    table.add_column("Cert", justify="center")
     for record in records:
-        table.add_row(str(record.id), record.completed_on.isoformat(), Text(safe_text(record.title)),
-                      canonical_text(record.credits), record.field_of_study, record.delivery_method,
-                      Text(safe_text(record.provider)), record.state or "", record.source,
-                      "✓" if record.certificate else "")
+        cells = [str(record.id), record.completed_on.isoformat(), Text(safe_text(record.title)),
+                 canonical_text(record.credits), record.field_of_study, record.delivery_method,
+                 Text(safe_text(record.provider)), record.state or ""]
+        if show_source:
+            cells.append(record.source)
+        cells.append("✓" if record.certificate else "")
+        table.add_row(*cells)
     return table
 
 

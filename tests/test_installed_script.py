@@ -32,8 +32,9 @@ def test_python_dash_m_is_the_same_program(home):
     assert json.loads(result.stdout)["total"] == 0
 
 
-def test_cpe_debug_shows_the_traceback(cpe_process, home):
+def test_a_damaged_ledger_is_one_line_from_the_script(cpe_process, home):
     home.mkdir()
     (home / "cpe.db").write_text("not a database")
     quiet = cpe_process("total")
     assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
+    assert quiet.stderr.startswith("Error: ") and quiet.stderr.count("\n") == 1
