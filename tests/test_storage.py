@@ -52,7 +52,7 @@ def test_new_ledger_is_versioned_and_in_wal_mode(home):
     with open_ledger(home) as ledger:
         assert schema.read_version(ledger.conn) == (schema.APPLICATION_ID, schema.SCHEMA_VERSION)
         assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        applied = ledger.conn.execute("SELECT name FROM _sqlite_migrations").fetchall()
+        applied = ledger.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall()
         assert [row[0] for row in applied] == [step.__name__ for step in schema.MIGRATIONS]
 
 
