@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 
@@ -102,14 +103,18 @@ def clean_description(text: str | None) -> str:
     return description
 
 
+# Cached: pure lookups in fixed lists, repeated on every row of an import.
+@lru_cache(maxsize=1024)
 def match_field(text: str | None) -> str:
     return match_choice(text or "", {f.name: f.aliases for f in catalog.FIELDS_OF_STUDY}, "field of study")
 
 
+@lru_cache(maxsize=1024)
 def match_delivery(text: str | None) -> str:
     return match_choice(text or "", {m.name: m.aliases for m in catalog.DELIVERY_METHODS}, "delivery method")
 
 
+@lru_cache(maxsize=1024)
 def match_state(text: str | None) -> str | None:
     """A jurisdiction code from a code or name; None when the optional state is left blank."""
     if text is None or not str(text).strip():
@@ -120,6 +125,7 @@ def match_state(text: str | None) -> str | None:
     return match_choice(text, choices, "state")
 
 
+@lru_cache(maxsize=1024)
 def match_source(text: str | None) -> str:
     if text is None or not str(text).strip():
         return "external"
