@@ -1,0 +1,35 @@
+"""TAB completion: the shipped scripts match what cpe generates, and requests answer correctly."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import installed_cpe
+
+COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
+
+
+@pytest.mark.parametrize("shell, name", [("bash", "cpe.bash"), ("zsh", "_cpe"), ("fish", "cpe.fish")])
+def test_shipped_completion_scripts_are_current(shell, name):
+    generated = subprocess.run([installed_cpe()], env={**os.environ, "_CPE_COMPLETE": f"source_{shell}"},
+                               capture_output=True, text=True, check=True).stdout
+    assert (COMPLETIONS / name).read_text() == generated, f"regenerate completions/{name} (see README)"
+
+
+def complete_bash(words: str) -> list[str]:
+    parts = words.split(" ")
+    env = {**os.environ, "_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
+    result = subprocess.run([installed_cpe()], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_completes_commands_options_and_values(home):
+    assert {"total", "list", "add", "catalog"} <= set(complete_bash("cpe "))
+    assert complete_bash("cpe total --pre") == ["--preset"]
+    assert complete_bash("cpe total --preset last-") == ["last-7-days", "last-30-days", "last-year"]
+    assert complete_bash("cpe list --source l") == ["lumiq"]
+    assert complete_bash("cpe add --state N") == ["NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND"]
+    assert not home.exists()  # completing never creates a ledger
