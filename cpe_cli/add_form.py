@@ -19,6 +19,7 @@ from .certificates import check_certificate
 from .credits import parse_credits
 from .errors import CpeError
 from .periods import completion_date
+from .records import StoredRecord
 
 REQUIRED_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study": "--field",
                     "delivery_method": "--delivery", "provider": "--provider"}
@@ -42,11 +43,11 @@ def collect_record(given: dict[str, str | None], certificate: Path | None, today
 
 
 def _ask(label: str, parse: Callable[[str], object], *, default: str | None = None,
-         optional: bool = False) -> str:
+         optional: bool = False, show_default: bool = True) -> str:
     """Prompt until ``parse`` accepts the answer; return the answer's text."""
     while True:
         answer = typer.prompt(label, default=default if default is not None else ("" if optional else None),
-                              show_default=bool(default))
+                              show_default=show_default and bool(default))
         try:
             parse(answer)
         except CpeError as problem:
@@ -84,30 +85,84 @@ def _walk_form(given: dict[str, str | None], certificate: Path | None, today: da
         raise CpeError.invalid("; ".join(given_errors))
 
     typer.echo("Add External Certificate (Ctrl-C to cancel)")
-    if values.get("title") is None:
-        values["title"] = _ask("Course/Seminar Title", records.clean_title)
-    if values.get("credits") is None:
-        values["credits"] = _ask("CPE Credits", parse_credits)
-    if values.get("field_of_study") is None:
-        typer.echo("Field of Study:\n" + _numbered(catalog.FIELD_NAMES))
-        pick = _by_number(catalog.FIELD_NAMES, records.match_field)
-        values["field_of_study"] = pick(_ask("Field of Study (number or name)", pick))
-    if values.get("state") is None:
-        values["state"] = _ask("State (optional, code or name)", records.match_state, optional=True) or None
-    if values.get("date") is None:
-        values["date"] = _ask("Date", lambda text: completion_date(text, today), default=today.isoformat())
-    if values.get("delivery_method") is None:
-        typer.echo("Delivery Method:\n" + _numbered(catalog.DELIVERY_NAMES))
-        pick = _by_number(catalog.DELIVERY_NAMES, records.match_delivery)
-        values["delivery_method"] = pick(_ask("Delivery Method (number or name)", pick))
-    if values.get("provider") is None:
-        values["provider"] = _ask_provider(home)
-    if values.get("description") is None:
-        values["description"] = _ask("Course Description (optional)", records.clean_description, optional=True)
+    _ask_fields(values, [name for name in FORM_FIELDS if values.get(name) is None], today, home,
+                defaults={"date": today.isoformat()})
     if certificate is None:
         answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True).strip()
         certificate = Path(answer).expanduser() if answer else None
     return values, certificate
+
+
+# The form's fields in its order (the certificate comes last, asked on its own).
+FORM_FIELDS: tuple[str, ...] = ("title", "credits", "field_of_study", "state", "date", "delivery_method",
+                                "provider", "description")
+CLEAR = "-"
+
+
+def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ...], today: date, home: Path, *,
+                defaults: dict[str, str | None], clearable: bool = False) -> None:
+    """Ask each ``wanted`` field in the form's order, offering ``defaults``; with ``clearable``, "-" empties
+    an optional field that has a default (Enter keeps it)."""
+    def default(name: str) -> str | None:
+        return defaults.get(name) or None
+
+    if "title" in wanted:
+        values["title"] = _ask("Course/Seminar Title", records.clean_title, default=default("title"))
+    if "credits" in wanted:
+        values["credits"] = _ask("CPE Credits", parse_credits, default=default("credits"))
+    if "field_of_study" in wanted:
+        typer.echo("Field of Study:\n" + _numbered(catalog.FIELD_NAMES))
+        pick = _by_number(catalog.FIELD_NAMES, records.match_field)
+        values["field_of_study"] = pick(_ask("Field of Study (number or name)", pick,
+                                             default=default("field_of_study")))
+    if "state" in wanted:
+        values["state"] = _ask_optional("State (optional, code or name)", records.match_state,
+                                        default("state"), clearable) or None
+    if "date" in wanted:
+        values["date"] = _ask("Date", lambda text: completion_date(text, today), default=default("date"))
+    if "delivery_method" in wanted:
+        typer.echo("Delivery Method:\n" + _numbered(catalog.DELIVERY_NAMES))
+        pick = _by_number(catalog.DELIVERY_NAMES, records.match_delivery)
+        values["delivery_method"] = pick(_ask("Delivery Method (number or name)", pick,
+                                              default=default("delivery_method")))
+    if "provider" in wanted:
+        values["provider"] = _ask_provider(home, default("provider"))
+    if "description" in wanted:
+        values["description"] = _ask_optional("Course Description (optional)", records.clean_description,
+                                              default("description"), clearable)
+
+
+def _ask_optional(label: str, parse: Callable[[str], object], default: str | None, clearable: bool) -> str:
+    if not (clearable and default):
+        return _ask(label, parse, optional=True)
+    shown = default if len(default) <= 40 and "\n" not in default else default[:37].split("\n")[0] + "..."
+    answer = _ask(f"{label} [{shown}; {CLEAR} clears]", lambda text: text.strip() == CLEAR or parse(text),
+                  default=default, show_default=False)
+    return "" if answer.strip() == CLEAR else answer
+
+
+def edit_form(record: StoredRecord, today: date, home: Path) -> tuple[dict[str, str | None], Path | None, bool]:
+    """Walk the form with ``record``'s values as defaults.
+
+    Returns the new values (as text, for ``records.build_record``), a
+    certificate file to attach (or None) and whether to remove the current one.
+    """
+    from .lifecycle import record_values
+
+    values = record_values(record)
+    typer.echo(f"Edit record {record.id} (Enter keeps the value shown, {CLEAR} clears an optional one; "
+               "Ctrl-C to cancel)")
+    _ask_fields(values, FORM_FIELDS, today, home, defaults=dict(values), clearable=True)
+    if record.certificate is None:
+        answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True).strip()
+        return values, (Path(answer).expanduser() if answer else None), False
+    label = (f"Certificate file (Enter keeps {record.certificate.original_name!r}, a path replaces it, "
+             f"{CLEAR} removes it)")
+    answer = _ask(label, lambda text: text.strip() == CLEAR or _check_optional_certificate(text),
+                  optional=True).strip()
+    if answer == CLEAR:
+        return values, None, True
+    return values, (Path(answer).expanduser() if answer else None), False
 
 
 def _check_optional_certificate(answer: str) -> None:
@@ -115,13 +170,13 @@ def _check_optional_certificate(answer: str) -> None:
         check_certificate(Path(answer.strip()).expanduser())
 
 
-def _ask_provider(home: Path) -> str:
+def _ask_provider(home: Path, default: str | None = None) -> str:
     used = _providers_used(home)
     if not used:
-        return _ask("Provider", records.clean_provider)
+        return _ask("Provider", records.clean_provider, default=default)
     typer.echo("Providers used before:\n" + _numbered(used))
     pick = _by_number(used, records.clean_provider)
-    return pick(_ask("Provider (number or name)", pick, default=used[0]))
+    return pick(_ask("Provider (number or name)", pick, default=default or used[0]))
 
 
 def _providers_used(home: Path) -> list[str]:

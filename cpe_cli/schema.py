@@ -49,7 +49,31 @@ def _create_records(db) -> None:
     db.execute("CREATE INDEX records_identity ON records (completed_on, title, provider)")
 
 
-MIGRATIONS = (_create_records,)
+def _add_trash(db) -> None:
+    """Removed records, kept 30 days so that ``cpe rm --undo`` can bring them back.
+
+    ``record`` holds the removed row, every column, as a JSON object, so a
+    column added to ``records`` later comes back with it. A trashed record's
+    certificate file stays where it was, in ``certificates/``, named by
+    ``certificate_stored`` here (so verify and backup know it is owned).
+    ``batch`` groups the records of one ``cpe rm``; ``removed_on`` is the day
+    (in cpe's "today") that the 30 days count from.
+    """
+    db.execute("""
+        CREATE TABLE trash (
+            id INTEGER PRIMARY KEY,
+            batch INTEGER NOT NULL,
+            record_id INTEGER NOT NULL,
+            removed_at TEXT NOT NULL,
+            removed_on TEXT NOT NULL CHECK (removed_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            certificate_stored TEXT UNIQUE,
+            record TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX trash_by_batch ON trash (batch)")
+    db.execute("CREATE INDEX trash_by_day ON trash (removed_on)")
+
+
+MIGRATIONS = (_create_records, _add_trash)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

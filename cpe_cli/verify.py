@@ -1,0 +1,195 @@
+"""``cpe verify``: prove that the ledger is whole, or list every way it is not.
+
+Checks, in order: SQLite's ``integrity_check``; the schema version and the
+migrations applied; that every certificate a record (or a trash entry still
+within its 30 days) names exists as a regular file with the recorded size
+and SHA-256; that ``certificates/`` holds nothing else (``.incoming/`` is
+recovery's); and that every record passes the rules ``cpe add`` applies
+today, stored the way cpe stores it. A damaged database does not stop the
+later checks: each one that cannot read reports that as a problem.
+
+Repair removes stray files only (after they are listed); it never deletes
+or changes a record.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import certificates, schema
+from .credits import to_hundredths
+from .ledger import Ledger
+from .lifecycle import is_safe_stored_name, trash_entries
+from .records import FIELD_ORDER, Certificate, check_record
+
+_INTEGRITY_LINES = 20
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    records: int = 0
+    certificates: int = 0
+    trash: int = 0
+    schema_version: int = 0
+
+    @property
+    def whole(self) -> bool:
+        return not self.problems
+
+
+def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False) -> Report:
+    report = Report()
+
+    def run(what: str, check: Callable[[], None]) -> None:
+        try:
+            check()
+        except sqlite3.Error as problem:
+            report.problems.append(f"database: cannot {what} ({problem})")
+
+    run("run the integrity check", lambda: _check_integrity(ledger, report))
+    damaged = bool(report.problems)
+    run("read the schema version", lambda: _check_schema(ledger, report))
+    run("list the certificate files", lambda: _check_strays(ledger, report, repair))
+    run("check the certificate files", lambda: _check_certificates(ledger, report, today))
+    if damaged:
+        # Rows of a damaged table read as garbage: judging them by the rules would only add noise.
+        report.problems.append("database: records not checked against today's rules while the database is "
+                               "damaged (restore a backup: 'cpe restore FILE --force')")
+    else:
+        run("read the records", lambda: _check_records(ledger, report, today))
+    return report
+
+
+def _check_integrity(ledger: Ledger, report: Report) -> None:
+    rows = [row[0] for row in ledger.conn.execute(f"PRAGMA integrity_check({_INTEGRITY_LINES})")]
+    if rows != ["ok"]:
+        report.problems.extend(f"database: {line}" for row in rows for line in row.splitlines()
+                               if line.strip() and not line.startswith("*** in database"))
+
+
+def _check_schema(ledger: Ledger, report: Report) -> None:
+    application_id, version = schema.read_version(ledger.conn)
+    report.schema_version = version
+    if application_id != schema.APPLICATION_ID:
+        report.problems.append(f"database: application id {application_id:#x} is not cpe's")
+    if version != schema.SCHEMA_VERSION:
+        report.problems.append(f"database: schema version {version}, expected {schema.SCHEMA_VERSION}")
+    applied = {row[0] for row in ledger.conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (schema.MIGRATION_SET,))}
+    missing = [step.__name__ for step in schema.MIGRATIONS if step.__name__ not in applied]
+    if missing:
+        report.problems.append(f"database: migrations not recorded as applied: {', '.join(missing)}")
+
+
+def _referenced_names(ledger: Ledger) -> set[str]:
+    rows = ledger.conn.execute("SELECT certificate_stored FROM records WHERE certificate_stored IS NOT NULL "
+                               "UNION SELECT certificate_stored FROM trash WHERE certificate_stored IS NOT NULL")
+    return {row[0] for row in rows}
+
+
+def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
+    """Files in ``certificates/`` that nothing names; listed (and removed) under the write lock,
+    so that a concurrent ``cpe add`` between copying its file and committing is never mistaken for one."""
+    folder = certificates.certificates_dir(ledger.home)
+    with ledger.write():
+        known = _referenced_names(ledger) | {certificates.incoming_dir(ledger.home).name}
+        with os.scandir(folder) as entries:
+            strays = sorted((entry for entry in entries if entry.name not in known),
+                            key=lambda entry: entry.name)
+        for entry in strays:
+            shown = f"certificates/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                report.problems.append(f"stray folder {shown} (no record names it; verify --repair leaves folders "
+                                       "alone: move it out yourself)")
+            elif repair:
+                os.unlink(entry.path)
+                report.repaired.append(f"stray file {shown}: removed")
+            else:
+                report.problems.append(f"stray file {shown} (no record names it; 'cpe verify --repair' removes it)")
+    if report.repaired:
+        certificates.fsync_dir(folder)
+
+
+def _check_certificates(ledger: Ledger, report: Report, today: date) -> None:
+    owned: list[tuple[str, Certificate]] = []
+    for record_id, name, stored, sha256, size in ledger.conn.execute(
+            "SELECT id, certificate_name, certificate_stored, certificate_sha256, certificate_size FROM records "
+            "WHERE certificate_stored IS NOT NULL ORDER BY id"):
+        owned.append((f"record {record_id}", Certificate(original_name=name or "", stored_name=stored,
+                                                           sha256=sha256 or "", size=size or 0)))
+    in_trash = trash_entries(ledger.conn, today)
+    report.trash = len(in_trash)
+    owned.extend((f"record {entry.record_id} in the trash", entry.certificate)
+                 for entry in in_trash if entry.certificate is not None)
+    for owner, certificate in owned:
+        problem = _certificate_problem(ledger, certificate)
+        if problem:
+            report.problems.append(f"{owner}: {problem}")
+        else:
+            report.certificates += 1
+
+
+def _certificate_problem(ledger: Ledger, certificate: Certificate) -> str | None:
+    if not is_safe_stored_name(certificate.stored_name):
+        return (f"certificate name {certificate.stored_name!r} is not one cpe gives a stored file "
+                "(the database was altered); the file was not opened")
+    path = certificates.stored_path(ledger.home, certificate.stored_name)
+    shown = f"certificates/{certificate.stored_name} ({certificate.original_name})"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except FileNotFoundError:
+        if certificate.stored_name not in _referenced_names(ledger):
+            return None  # removed by a command that ran meanwhile
+        return f"certificate file {shown} is missing"
+    except OSError as problem:
+        return f"certificate file {shown} cannot be opened ({problem.strerror})"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return f"certificate file {shown} is not a regular file"
+        if info.st_size != certificate.size:
+            return (f"certificate file {shown} is {info.st_size:,} bytes, not the {certificate.size:,} stored: "
+                    "it was altered or truncated")
+    if certificates.sha256_of(path) != certificate.sha256:
+        return f"certificate file {shown} does not match its SHA-256: it was altered after it was stored"
+    return None
+
+
+# Values the rules accept in several spellings but cpe stores one way (filters compare the stored text).
+_STORED_CANONICALLY = ("title", "field_of_study", "state", "delivery_method", "provider", "source", "description")
+
+
+def _check_records(ledger: Ledger, report: Report, today: date) -> None:
+    cursor = ledger.conn.execute(
+        "SELECT id, title, credits, credits_hundredths, field_of_study, state, completed_on, delivery_method, "
+        "provider, description, source FROM records ORDER BY id")
+    for (record_id, title, credits, hundredths, field_of_study, state, completed_on, delivery_method, provider,
+         description, source) in cursor:
+        report.records += 1
+        raw = {"title": title, "credits": credits, "field_of_study": field_of_study, "state": state,
+               "date": completed_on, "delivery_method": delivery_method, "provider": provider,
+               "description": description, "source": source}
+        check = check_record({name: None if raw[name] is None else str(raw[name]) for name in FIELD_ORDER}, today,
+                             date_required=True)
+        if check.errors:
+            report.problems.append(f"record {record_id}: today's rules refuse it: "
+                                   + "; ".join(message for _, message in check.errors))
+            continue
+        cleaned = check.record
+        if hundredths != to_hundredths(cleaned.credits):
+            report.problems.append(f"record {record_id}: stored hundredths {hundredths} do not match credits "
+                                   f"{credits} (totals would be wrong)")
+        if completed_on != cleaned.completed_on.isoformat():
+            report.problems.append(f"record {record_id}: date {completed_on!r} is not stored as YYYY-MM-DD "
+                                   "(date windows would miss it)")
+        for name in _STORED_CANONICALLY:
+            if raw[name] != getattr(cleaned, name):
+                report.problems.append(f"record {record_id}: {name.replace('_', ' ')} {raw[name]!r} is not stored "
+                                       f"as cpe stores it ({getattr(cleaned, name)!r})")
