@@ -163,7 +163,10 @@ def _snapshot(conn: sqlite3.Connection, path: Path, summary: BackupSummary) -> l
     try:
         conn.backup(copy)  # pages=-1: the whole database in one step, so one consistent snapshot
         copy.execute("PRAGMA journal_mode = DELETE")
-        problems = [row[0] for row in copy.execute("PRAGMA integrity_check(5)")]
+        try:
+            problems = [row[0] for row in copy.execute("PRAGMA integrity_check(5)")]
+        except sqlite3.DatabaseError as problem:
+            problems = [str(problem)]
         if problems != ["ok"]:
             raise CpeError.failed("the ledger's database fails SQLite's integrity check "
                                   f"({'; '.join(problems)}); a backup of it could not be restored: run 'cpe verify'")
@@ -291,7 +294,8 @@ def _home_contents(home: Path) -> str | None:
     database = home / DATABASE_NAME
     if database.is_file() and database.stat().st_size:
         try:
-            conn = sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)
+            # A plain connection (not read-only): closing it removes the -wal/-shm files it opens with.
+            conn = sqlite3.connect(database, timeout=30)
             try:
                 records, trash = conn.execute(
                     "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM trash)").fetchone()
@@ -324,12 +328,13 @@ def _unpack(archive: Path, staging: Path) -> dict:
         raise CpeError.invalid(f"backup file {archive} does not exist") from None
     except OSError as problem:
         raise CpeError.invalid(f"backup file {archive} cannot be opened: {problem.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CpeError.invalid(f"backup {archive} is not a regular file")
     os.mkdir(staging / CERTIFICATES, 0o700)
     unpacked: dict[str, dict] = {}
     manifest_bytes = None
     with os.fdopen(fd, "rb") as raw:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CpeError.invalid(f"backup {archive} is not a regular file")
         try:
             with tarfile.open(fileobj=raw, mode="r:*") as tar:
                 for member in tar:

@@ -1,0 +1,538 @@
+"""`cpe backup` and `cpe restore`: a consistent archive, checked whole before anything is replaced."""
+
+import copy
+import gzip
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import tarfile
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import add_args, installed_cpe
+from cpe_cli import backup as backup_module
+from cpe_cli import lifecycle, schema
+from cpe_cli.ledger import open_ledger
+from cpe_cli.records import build_record
+from helpers import snapshot
+
+
+@pytest.fixture
+def filled(home, tmp_path, today):
+    """Four records, three with certificates, one of them in the trash (made through the core: fast)."""
+    with open_ledger(home) as ledger:
+        for number in range(1, 5):
+            source = None
+            if number != 2:
+                source = tmp_path / f"certificate {number}.pdf"
+                source.write_bytes(b"%PDF-1.6\n" + os.urandom(3000 * number))
+            record, _ = build_record({"title": f"Course {number}", "credits": f"{number}.5",
+                                      "field_of_study": "Regulatory Ethics", "delivery_method": "Group Live",
+                                      "provider": "AICPA", "date": f"2026-0{number}-10"}, today)
+            ledger.add(record, source)
+        lifecycle.remove_records(ledger, [4], today)
+
+
+def views(cpe) -> tuple:
+    """What a user sees of a ledger: the list, the total and verify's verdict."""
+    return (cpe("list", "--format", "json", "--preset", "all").stdout, cpe("total", "--preset", "all").stdout,
+            cpe("verify").stdout)
+
+
+def file_hashes(home: Path) -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in (home / "certificates").iterdir() if path.is_file()}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.startswith("."))
+
+
+def test_a_restore_into_an_empty_home_gives_the_same_list_total_and_verify(cpe, filled, home, tmp_path, monkeypatch):
+    archive = tmp_path / "cpe-backup.tar.gz"
+    result = cpe("backup", str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"Backed up 3 records (and 1 in the trash) and 3 certificate files to {archive} (")
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    seen, hashes = views(cpe), file_hashes(home)
+    assert "Ledger is whole: 3 records, 1 in the trash, 3 certificate files" in seen[2]
+
+    other = tmp_path / "new-machine" / "cpe"
+    monkeypatch.setenv("CPE_HOME", str(other))
+    restored = cpe("restore", str(archive))
+    assert restored.exit_code == 0, restored.stderr
+    assert restored.stdout.startswith("Restored 3 records (and 1 in the trash) and 3 certificate files from the "
+                                      f"backup of 20")
+    assert views(cpe) == seen
+    assert file_hashes(other) == hashes
+    assert stat.S_IMODE(other.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (other / "certificates").iterdir() if p.is_file())
+    with open_ledger(other) as ledger:
+        assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert "Restored record 4" in cpe("rm", "--undo").stdout  # the trash came along, certificate included
+    assert cpe("verify").exit_code == 0
+    assert leftovers(other.parent) == []
+
+
+def test_the_archive_holds_the_database_certificates_and_a_manifest_last(cpe, filled, home, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    cpe("backup", str(archive))
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        names = [m.name for m in members]
+        manifest = json.load(tar.extractfile("manifest.json"))
+        assert names[0] == "cpe.db" and names[-1] == "manifest.json"
+        assert sorted(names[1:-1]) == sorted(f"certificates/{name}" for name in file_hashes(home))
+        for member in members[:-1]:
+            data = tar.extractfile(member).read()
+            assert manifest["files"][member.name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    assert (manifest["format"], manifest["version"], manifest["records"], manifest["trash"]) == ("cpe-backup", 1, 3, 1)
+    assert manifest["schema_version"] == schema.SCHEMA_VERSION
+
+
+def test_backup_refuses_to_overwrite_without_force(cpe, filled, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    archive.write_bytes(b"an older backup")
+    refused = cpe("backup", str(archive))
+    assert refused.exit_code == 2
+    assert refused.stderr == f"Error: {archive} exists; add --force to replace it\n"
+    assert archive.read_bytes() == b"an older backup"
+    assert cpe("backup", str(archive), "--force").exit_code == 0
+    assert tarfile.is_tarfile(archive)
+    assert leftovers(tmp_path) == []
+
+
+def test_backup_never_writes_through_a_symlink(cpe, filled, tmp_path):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    link = tmp_path / "b.tar.gz"
+    link.symlink_to(target)
+    assert cpe("backup", str(link)).exit_code == 2
+    assert cpe("backup", str(link), "--force").exit_code == 0
+    assert target.read_text() == "keep me" and not link.is_symlink() and tarfile.is_tarfile(link)
+
+
+def test_backup_refusals(cpe, filled, home, tmp_path):
+    before = snapshot(home)
+    inside = cpe("backup", str(home / "b.tar.gz"))
+    assert inside.exit_code == 2 and "is inside the ledger's home" in inside.stderr
+    folder = cpe("backup", str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in folder.stderr
+    nowhere = cpe("backup", str(tmp_path / "missing" / "b.tar.gz"))
+    assert nowhere.exit_code == 2 and "does not exist" in nowhere.stderr
+    assert snapshot(home) == before
+
+
+def test_backup_without_a_ledger_creates_nothing(cpe, home, tmp_path):
+    result = cpe("backup", str(tmp_path / "b.tar.gz"))
+    assert result.exit_code == 1 and "there is no ledger" in result.stderr
+    assert not home.exists() and not (tmp_path / "b.tar.gz").exists()
+
+
+def test_backup_of_a_damaged_database_is_refused(cpe, filled, home, tmp_path):
+    from test_lifecycle_verify import corrupt_a_page
+
+    corrupt_a_page(home / "cpe.db")
+    result = cpe("backup", str(tmp_path / "b.tar.gz"))
+    assert result.exit_code == 1 and "fails SQLite's integrity check" in result.stderr
+    assert os.listdir(tmp_path).count("b.tar.gz") == 0 and leftovers(tmp_path) == []
+
+
+def test_a_missing_certificate_is_warned_about_and_restores_with_the_same_verify(cpe, filled, home, tmp_path,
+                                                                                 monkeypatch):
+    victim = sorted((home / "certificates").glob("*.pdf"))[0]
+    victim.unlink()
+    problems = cpe("verify").stdout
+    result = cpe("backup", str(tmp_path / "b.tar.gz"))
+    assert result.exit_code == 0
+    assert f"Warning: certificate file certificates/{victim.name} is missing; backed up without it" in result.stderr
+    monkeypatch.setenv("CPE_HOME", str(tmp_path / "elsewhere"))
+    restored = cpe("restore", str(tmp_path / "b.tar.gz"))
+    assert restored.exit_code == 0 and "Warning: the restored ledger has 1 problem" in restored.stderr
+    assert cpe("verify").stdout == problems
+
+
+def test_a_certificate_removed_during_the_backup_makes_it_take_a_new_snapshot(home, filled, tmp_path, today,
+                                                                             monkeypatch):
+    """Between the snapshot and copying the files, another command purges a record: the backup starts over."""
+    real_snapshot = backup_module._snapshot
+    calls = []
+
+    def snapshot_then_purge(conn, path, summary):
+        owned = real_snapshot(conn, path, summary)
+        calls.append(len(owned))
+        if len(calls) == 1:
+            with open_ledger(home) as other:
+                lifecycle.remove_records(other, [1], today, purge=True)
+        return owned
+
+    monkeypatch.setattr(backup_module, "_snapshot", snapshot_then_purge)
+    summary = backup_module.create_backup(home, tmp_path / "b.tar.gz")
+    assert calls == [3, 2] and summary.records == 2 and summary.warnings == []
+    backup_module.restore_backup(tmp_path / "restored", tmp_path / "b.tar.gz", today)
+    with open_ledger(tmp_path / "restored") as ledger:
+        from cpe_cli.verify import verify_ledger
+
+        assert verify_ledger(ledger, today).whole
+
+
+# -- restore: refusing to replace, replacing safely ---------------------------------------------------
+
+@pytest.fixture
+def archive(cpe, filled, tmp_path):
+    path = tmp_path / "b.tar.gz"
+    assert cpe("backup", str(path)).exit_code == 0
+    return path
+
+
+def test_restore_refuses_a_home_with_records_without_force(cpe, archive, home):
+    cpe(*add_args(title="Added after the backup"))
+    before = snapshot(home)
+    result = cpe("restore", str(archive))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {home} is not empty (it holds a ledger of 4 records and 1 in the trash); "
+                             "add --force to replace it (the current ledger is kept aside until the restore has "
+                             "succeeded)\n")
+    assert snapshot(home) == before
+
+
+def test_restore_accepts_a_home_holding_only_an_empty_ledger(cpe, archive, tmp_path, monkeypatch):
+    monkeypatch.setenv("CPE_HOME", str(tmp_path / "fresh"))
+    assert cpe("total").stdout == "0.0\n"  # the README's set-up creates an empty ledger
+    result = cpe("restore", str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert "replacing" not in result.stdout
+    assert cpe("total", "--preset", "all").stdout == "7.5\n"
+
+
+def test_restore_with_force_replaces_the_ledger_and_removes_the_old_one(cpe, archive, home):
+    cpe(*add_args(title="Added after the backup"))
+    result = cpe("restore", str(archive), "--force")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.rstrip().endswith(f"into {home}, replacing a ledger of 4 records and 1 in the trash.")
+    assert [r["title"] for r in json.loads(cpe("list", "--format", "json", "--preset", "all").stdout)] == \
+        ["Course 3", "Course 2", "Course 1"]
+    assert leftovers(home.parent) == []
+
+
+def test_a_swap_that_fails_puts_the_old_home_back(cpe, archive, home, monkeypatch):
+    """Without an atomic exchange the old home is renamed aside; if the new one cannot take its place,
+    the old one goes back, and nothing of the restore is left."""
+    cpe(*add_args(title="Added after the backup"))
+    before = snapshot(home)
+    monkeypatch.setattr(backup_module, "_exchange", lambda first, second: False)
+    real_rename = os.rename
+
+    def rename(source, destination):
+        if ".restore-" in str(source):
+            raise OSError(28, "No space left on device")
+        return real_rename(source, destination)
+
+    monkeypatch.setattr(backup_module.os, "rename", rename)
+    with pytest.raises(OSError):
+        backup_module.restore_backup(home, archive, date(2026, 6, 11), force=True)
+    assert snapshot(home) == before
+    assert leftovers(home.parent) == []
+
+
+def test_restore_without_exchange_still_replaces(cpe, archive, home, monkeypatch):
+    monkeypatch.setattr(backup_module, "_exchange", lambda first, second: False)
+    cpe(*add_args(title="Added after the backup"))
+    assert cpe("restore", str(archive), "--force").exit_code == 0
+    assert cpe("total", "--preset", "all").stdout == "7.5\n"
+    assert leftovers(home.parent) == []
+
+
+# -- restore: hostile and damaged archives -------------------------------------------------------------
+
+def read_members(archive: Path) -> list[tuple[tarfile.TarInfo, bytes]]:
+    with tarfile.open(archive) as tar:
+        return [(member, tar.extractfile(member).read()) for member in tar.getmembers()]
+
+
+def write_archive(path: Path, members, *, fix_manifest: bool = False) -> Path:
+    """Write ``members`` (TarInfo, bytes or None) as a tar.gz; optionally recompute the manifest to match."""
+    if fix_manifest:
+        files = {m.name: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)}
+                 for m, d in members if m.name != "manifest.json" and m.isreg()}
+        manifest = json.loads(dict((m.name, d) for m, d in members)["manifest.json"])
+        manifest["files"] = files
+        members = [(m, json.dumps(manifest).encode() if m.name == "manifest.json" else d) for m, d in members]
+    with tarfile.open(path, "w:gz") as tar:
+        for member, data in members:
+            member = copy.copy(member)
+            if data is not None and member.isreg():
+                member.size = len(data)
+                tar.addfile(member, io.BytesIO(data))
+            else:
+                tar.addfile(member)
+    return path
+
+
+def member(name: str, kind=tarfile.REGTYPE, linkname: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = kind, linkname, 0o600
+    return info
+
+
+def with_database(members, change) -> list:
+    """The members with the database replaced by a changed copy (``change`` gets a connection)."""
+    import tempfile
+
+    data = dict((m.name, d) for m, d in members)["cpe.db"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.db"
+        path.write_bytes(data)
+        conn = sqlite3.connect(path)
+        change(conn)
+        conn.commit()
+        conn.close()
+        changed = path.read_bytes()
+    return [(m, changed if m.name == "cpe.db" else d) for m, d in members]
+
+
+def hostile(kind: str, good: Path, folder: Path) -> Path:
+    members = read_members(good)
+    target = folder / f"{kind}.tar.gz"
+    first_certificate = next(i for i, (m, _) in enumerate(members) if m.name.startswith("certificates/"))
+    if kind == "dotdot":
+        return write_archive(target, [(member("../escaped.txt"), b"gotcha"), *members])
+    if kind == "dotdot-deep":
+        return write_archive(target, [*members[:-1], (member("certificates/../../escaped.txt"), b"x"), members[-1]])
+    if kind == "absolute":
+        return write_archive(target, [(member(str(folder / "escaped.txt")), b"gotcha"), *members])
+    if kind == "symlink":
+        return write_archive(target, [(member("certificates/link.pdf", tarfile.SYMTYPE, "/etc/passwd"), None),
+                                      *members])
+    if kind == "hardlink":
+        return write_archive(target, [*members[:1], (member("certificates/x.pdf", tarfile.LNKTYPE, "cpe.db"), None),
+                                      *members[1:]])
+    if kind == "device":
+        return write_archive(target, [(member("certificates/zero", tarfile.CHRTYPE), None), *members])
+    if kind == "folder":
+        return write_archive(target, [(member("certificates", tarfile.DIRTYPE), None), *members])
+    if kind == "unexpected-name":
+        return write_archive(target, [(member("notes.txt"), b"hello"), *members], fix_manifest=True)
+    if kind == "wrong-hash":
+        changed = list(members)
+        m, data = changed[first_certificate]
+        changed[first_certificate] = (m, data[:-1] + bytes([data[-1] ^ 1]))
+        return write_archive(target, changed)
+    if kind == "unlisted-member":
+        return write_archive(target, [*members[:-1], (member("certificates/extra.pdf"), b"%PDF"), members[-1]])
+    if kind == "missing-member":
+        return write_archive(target, members[:first_certificate] + members[first_certificate + 1:])
+    if kind == "duplicate":
+        return write_archive(target, [*members[:-1], members[first_certificate], members[-1]])
+    if kind == "no-manifest":
+        return write_archive(target, members[:-1])
+    if kind == "bad-manifest":
+        return write_archive(target, [*members[:-1], (members[-1][0], b"{not json")])
+    if kind == "foreign-manifest":
+        return write_archive(target, [*members[:-1], (members[-1][0], b'{"format": "zip-export", "files": {}}')])
+    if kind == "newer-format":
+        manifest = json.loads(members[-1][1])
+        manifest["version"] = 2
+        return write_archive(target, [*members[:-1], (members[-1][0], json.dumps(manifest).encode())])
+    if kind == "newer-schema":
+        return write_archive(target, with_database(members, lambda c: c.execute("PRAGMA user_version = 99")),
+                             fix_manifest=True)
+    if kind == "foreign-database":
+        return write_archive(target, with_database(members, lambda c: c.execute("PRAGMA application_id = 7")),
+                             fix_manifest=True)
+    if kind == "corrupt-database":
+        data = dict((m.name, d) for m, d in members)["cpe.db"]
+        copy = sqlite3.connect(":memory:")
+        copy.deserialize(data)
+        page = copy.execute("SELECT rootpage FROM sqlite_master WHERE name = 'records'").fetchone()[0]
+        damaged = bytearray(data)
+        damaged[(page - 1) * 4096:(page - 1) * 4096 + 12] = b"\xff" * 12
+        return write_archive(target, [(m, bytes(damaged) if m.name == "cpe.db" else d) for m, d in members],
+                             fix_manifest=True)
+    if kind == "truncated":
+        data = good.read_bytes()
+        target.write_bytes(data[:len(data) - 200])
+        return target
+    if kind == "truncated-tar":
+        raw = gzip.decompress(good.read_bytes())
+        target.write_bytes(gzip.compress(raw[:len(raw) // 2]))
+        return target
+    if kind == "not-an-archive":
+        target.write_bytes(os.urandom(5000))
+        return target
+    if kind == "empty":
+        target.write_bytes(b"")
+        return target
+    if kind == "a-folder":
+        target.mkdir()
+        return target
+    if kind == "missing":
+        return target
+    raise AssertionError(kind)
+
+
+HOSTILE = {
+    "dotdot": "member '../escaped.txt' points outside the folder it is restored into (..)",
+    "dotdot-deep": "member 'certificates/../../escaped.txt' points outside",
+    "absolute": "is an absolute path",
+    "symlink": "member 'certificates/link.pdf' is a link",
+    "hardlink": "member 'certificates/x.pdf' is a link",
+    "device": "member 'certificates/zero' is not a regular file",
+    "folder": "member 'certificates' is not a regular file",
+    "unexpected-name": "member 'notes.txt' is not part of a cpe backup",
+    "wrong-hash": "does not match the SHA-256 and size in its manifest",
+    "unlisted-member": "member 'certificates/extra.pdf' is not listed in its manifest",
+    "missing-member": "but the archive does not hold it",
+    "duplicate": "appears twice",
+    "no-manifest": "it has no manifest.json",
+    "bad-manifest": "its manifest.json is not valid JSON",
+    "foreign-manifest": "its manifest.json is not a cpe backup manifest",
+    "newer-format": "it is in backup format version 2",
+    "newer-schema": "its database was written by a newer cpe (schema version 99",
+    "foreign-database": "its database is not a cpe ledger",
+    "corrupt-database": "its database",
+    "truncated": "it is damaged or truncated",
+    "truncated-tar": "damaged or truncated",
+    "not-an-archive": "it is damaged or truncated",
+    "empty": "it is damaged or truncated",
+    "a-folder": "is not a regular file",
+    "missing": "does not exist",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_hostile_or_damaged_archive_is_refused_before_anything_changes(cpe, archive, home, tmp_path, kind):
+    cpe(*add_args(title="Added after the backup"))
+    bad = hostile(kind, archive, tmp_path)
+    before = snapshot(home)
+    around = sorted(os.listdir(home.parent))
+    result = cpe("restore", str(bad), "--force")  # --force: only the archive's checks stand in the way
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert HOSTILE[kind] in result.stderr
+    assert snapshot(home) == before
+    assert sorted(os.listdir(home.parent)) == around  # no staging folder left behind
+    assert not (tmp_path / "escaped.txt").exists() and not (home.parent / "escaped.txt").exists()
+
+
+# -- backups while another process writes -------------------------------------------------------------
+
+ADD_LOOP = """
+i=0
+while [ ! -e "$STOP" ]; do
+  i=$((i+1))
+  if [ $((i % 2)) -eq 0 ]; then cert="--certificate=$CERT"; else cert=""; fi
+  "$CPE" add --no-input -t "Course $i" -c 1 -f tax -m "group live" -P AICPA -d 2026-06-01 $cert >/dev/null || exit 1
+done
+"""
+
+
+def test_a_backup_taken_while_cpe_add_runs_restores_to_a_whole_ledger(cpe_process, home, tmp_path, today):
+    from cpe_cli.verify import verify_ledger
+
+    certificate = tmp_path / "cert.pdf"
+    certificate.write_bytes(b"%PDF-1.4\n" + os.urandom(20000))
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen(["bash", "-c", ADD_LOOP], env={**os.environ, "STOP": str(stop),
+                                                             "CERT": str(certificate), "CPE": installed_cpe()})
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _count(home) >= 3:
+            time.sleep(0.05)
+        backups = []
+        for number in range(2):
+            path = tmp_path / f"during-{number}.tar.gz"
+            result = cpe_process("backup", str(path))
+            assert result.returncode == 0 and result.stderr == "", result.stderr
+            backups.append(path)
+    finally:
+        stop.touch()
+        assert writer.wait(timeout=30) == 0
+    final = _count(home)
+    counts = []
+    for number, path in enumerate(backups):
+        other = tmp_path / f"restored-{number}"
+        backup_module.restore_backup(other, path, today)
+        with open_ledger(other) as ledger:
+            report = verify_ledger(ledger, today)
+            assert report.whole, report.problems
+            ids = [row[0] for row in ledger.conn.execute("SELECT id FROM records ORDER BY id")]
+        assert ids == list(range(1, len(ids) + 1))  # a snapshot: records 1..n, none half-added
+        assert report.certificates == len(ids) // 2  # every second add carries a certificate
+        counts.append(len(ids))
+    assert 3 <= counts[0] <= counts[1] <= final
+
+
+WRITER = """
+import sys
+from datetime import date
+from pathlib import Path
+from cpe_cli.ledger import open_ledger
+from cpe_cli.records import build_record
+
+home, certificate, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+number = 0
+while not stop.exists():
+    number += 1
+    with open_ledger(home) as ledger:
+        record, _ = build_record({"title": f"Fast {number}", "credits": "1", "field_of_study": "tax",
+                                  "delivery_method": "nano", "provider": "P"}, date(2026, 6, 11))
+        ledger.add(record, certificate if number % 2 else None)
+"""
+
+
+def test_backups_under_a_fast_writer_are_consistent_snapshots(home, tmp_path, today):
+    """The core under a writer adding dozens of records a second, half with certificates."""
+    import sys
+
+    from cpe_cli.verify import verify_ledger
+
+    certificate = tmp_path / "cert.pdf"
+    certificate.write_bytes(os.urandom(50000))
+    stop = tmp_path / "stop"
+    with open_ledger(home):
+        pass
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(home), str(certificate), str(stop)])
+    try:
+        while _count(home) < 20:
+            time.sleep(0.02)
+        summaries = [backup_module.create_backup(home, tmp_path / f"fast-{n}.tar.gz") for n in range(4)]
+    finally:
+        stop.touch()
+        assert writer.wait(timeout=30) == 0
+    for number, summary in enumerate(summaries):
+        restored = tmp_path / f"fast-restored-{number}"
+        backup_module.restore_backup(restored, summary.path, today)
+        with open_ledger(restored) as ledger:
+            report = verify_ledger(ledger, today)
+            assert report.whole, report.problems
+            assert report.records == summary.records and report.certificates == summary.certificates
+            assert summary.certificates == (summary.records + 1) // 2
+
+
+def _count(home: Path) -> int:
+    try:
+        conn = sqlite3.connect(home / "cpe.db", timeout=30)
+        try:
+            return conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_backup_and_restore_through_the_installed_script(cpe_process, cpe, filled, tmp_path):
+    archive = tmp_path / "script.tar.gz"
+    assert cpe_process("backup", str(archive)).returncode == 0
+    refused = cpe_process("restore", str(archive))
+    assert refused.returncode == 2 and "add --force" in refused.stderr
+    replaced = cpe_process("restore", str(archive), "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert cpe_process("verify").returncode == 0
