@@ -16,11 +16,9 @@ at a missing file and a stray copy never outlives the next command.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import stat
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,6 +93,8 @@ def check_certificate(path: Path) -> None:
 
 
 def _stored_name_for(original: str) -> str:
+    import uuid
+
     extension = os.path.splitext(original)[1]
     extension = extension.lower() if _SAFE_EXTENSION.match(extension) else ""
     return uuid.uuid4().hex + extension
@@ -120,6 +120,8 @@ def stage_certificate(home: Path, source: Path) -> Certificate:
     ``.incoming/``; the incoming name marks it as not yet owned by a record.
     Must be called while holding the database's write lock (see module doc).
     """
+    import hashlib
+
     fd, _ = _open_source(source)
     original = source.name
     stored_name = _stored_name_for(original)
@@ -209,6 +211,8 @@ def _discard(*paths: Path) -> None:
 
 
 def sha256_of(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):

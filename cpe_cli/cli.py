@@ -7,7 +7,6 @@ output (the bare total, JSON, CSV) and TAB completion never load it.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,7 +18,7 @@ from .credits import format_total
 from .environment import resolve_home, resolve_today
 from .errors import CpeError
 from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
-                          complete_fields, complete_sources, complete_states, view_filters)
+                          complete_fields, complete_sources, complete_states)
 from .shell import CpeGroup, warn
 
 app = typer.Typer(
@@ -57,27 +56,10 @@ def total(
     as_json: Annotated[bool, typer.Option("--json", help="Print {total, count, from, to, source} as JSON.")] = False,
 ) -> None:
     """Show the Total CPE Credits badge for a date window (only the number when piped)."""
-    from .ledger import open_ledger
+    from .reports import show_total
 
-    today = resolve_today()
-    filters = view_filters(preset, start, end, year, source, field, today)
-    with open_ledger(resolve_home()) as ledger:
-        result = ledger.total(filters)
-        terminal = _stdout_is_terminal() and not as_json
-        outside = ledger.total_outside(filters) if terminal else None
-    if as_json:
-        window = filters.window
-        typer.echo(json.dumps({
-            "total": float(result.credits), "count": result.count,
-            "from": window.start.isoformat() if window.start else None,
-            "to": window.end.isoformat() if window.end else None,
-            "source": filters.source}))
-    elif terminal:
-        from .render import badge, console
-
-        console().print(badge(result, filters.window, filters.source, outside))
-    else:
-        typer.echo(format_total(result.credits))
+    show_total(resolve_home(), resolve_today(), preset=preset, start=start, end=end, year=year, source=source,
+               field=field, as_json=as_json, terminal=_stdout_is_terminal())
 
 
 @app.command("list")
@@ -88,40 +70,10 @@ def list_records(
                                                help="table (default), csv (the export columns) or json.")] = "table",
 ) -> None:
     """List the records in a date window, newest first, with their total."""
-    from .ledger import open_ledger
+    from .reports import show_list
 
-    output_format = output_format.strip().lower()
-    if output_format not in ("table", "csv", "json"):
-        raise CpeError.invalid(f"unknown format {output_format!r}; accepted: table, csv, json")
-    today = resolve_today()
-    filters = view_filters(preset, start, end, year, source, field, today)
-    with open_ledger(resolve_home()) as ledger:
-        if output_format == "json":
-            from .serialize import record_json
-
-            typer.echo(json.dumps([record_json(r) for r in ledger.records(filters)], ensure_ascii=False, indent=2))
-        elif output_format == "csv":
-            from .serialize import write_csv
-
-            write_csv(ledger.records(filters, newest_first=False), sys.stdout)
-        else:
-            from .render import console, records_table
-
-            result = ledger.total(filters)
-            if not result.count:
-                warn(f"no records in {_window_words(filters)}")
-                outside = ledger.total_outside(filters)
-                if outside.count:
-                    warn(f"{outside.count} record(s) ({format_total(outside.credits)} credits) are outside this "
-                         "window; see them with --preset all-time")
-                return
-            console().print(records_table(ledger.records(filters), result, filters.window, filters.source))
-
-
-def _window_words(filters) -> str:
-    from .periods import describe
-
-    return f"{filters.window.label.lower()} ({describe(filters.window)})"
+    show_list(resolve_home(), resolve_today(), preset=preset, start=start, end=end, year=year, source=source,
+              field=field, output_format=output_format)
 
 
 @app.command()
@@ -195,6 +147,8 @@ def show_catalog(
         raise CpeError.invalid(f"unknown list {what!r}; accepted: fields, delivery, states, all")
     chosen = lists if wanted == "all" else {wanted: lists[wanted]}
     if as_json:
+        import json
+
         typer.echo(json.dumps(chosen, indent=2))
         return
     for name, items in chosen.items():

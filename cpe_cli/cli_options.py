@@ -54,18 +54,7 @@ FieldFilter = Annotated[Optional[str], typer.Option(
 
 
 def view_filters(preset, start, end, year, source, field, today):
-    """Resolve the shared view options into core ``Filters`` (raises on bad input)."""
-    from .ledger import Filters
-    from .periods import resolve_window
-    from .records import match_field
+    """Resolve the shared view options into core ``Filters`` (raises ``CpeError`` on bad input)."""
+    from .views import resolve_filters
 
-    window = resolve_window(today, preset, start, end, year)
-    wanted_source = "all" if source.strip().lower() == "all" else _source(source)
-    return Filters(window=window, source=wanted_source,
-                   field_of_study=match_field(field) if field is not None else None)
-
-
-def _source(text: str) -> str:
-    from .records import match_source
-
-    return match_source(text)
+    return resolve_filters(today, preset, start, end, year, source, field)

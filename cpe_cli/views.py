@@ -1,0 +1,23 @@
+"""A view of the ledger (date window, source, field) resolved from the options' text.
+
+Core: shared by ``total``, ``list`` and the exports, whether they arrive
+through Typer or through the start-up fast path, so that both resolve
+``--preset``/``--from``/``--to``/``--year``/``--source``/``--field`` alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .ledger import Filters
+from .periods import resolve_window
+
+
+def resolve_filters(today: date, preset: str | None = None, start: str | None = None, end: str | None = None,
+                    year: int | None = None, source: str = "all", field: str | None = None) -> Filters:
+    from .records import match_field, match_source
+
+    window = resolve_window(today, preset, start, end, year)
+    wanted_source = "all" if source.strip().lower() == "all" else match_source(source)
+    return Filters(window=window, source=wanted_source,
+                   field_of_study=match_field(field) if field is not None else None)
