@@ -177,7 +177,8 @@ def _snapshot(conn: sqlite3.Connection, path: Path, summary: BackupSummary) -> l
                             "SELECT certificate_stored, json_extract(record, '$.certificate_sha256') FROM trash "
                             "WHERE certificate_stored IS NOT NULL ORDER BY 1").fetchall()
     except sqlite3.Error as problem:
-        raise CpeError.failed(f"could not take a snapshot of the database: {problem}") from None
+        raise CpeError.failed(f"could not take a snapshot of the database into {path.parent} ({problem}; "
+                              "is the disk full?); nothing was written") from None
     finally:
         copy.close()
     unsafe = [name for name, _ in rows if not is_safe_stored_name(name)]
@@ -253,10 +254,12 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
     if summary.replaced is not None and not force:
         raise CpeError.invalid(f"{home} is not empty (it holds {summary.replaced}); add --force to replace it "
                                "(the current ledger is kept aside until the restore has succeeded)")
-    parent = home.parent
+    parent = Path(os.path.abspath(home)).parent
+    # What a refused restore must take away again: the staging folder, and any folders made to hold it.
+    made = next((folder for folder in reversed([parent, *parent.parents]) if not folder.exists()), None)
+    staging = parent / f".{home.name}.restore-{uuid.uuid4().hex[:12]}"
     try:
         parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        staging = parent / f".{home.name}.restore-{uuid.uuid4().hex[:12]}"
         os.mkdir(staging, 0o700)
         os.chmod(staging, 0o700)
     except OSError as problem:
@@ -268,7 +271,7 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
         _settle(staging, today, summary)
         old = _swap(staging, home)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(made or staging, ignore_errors=True)
         raise
     if old is not None:
         try:

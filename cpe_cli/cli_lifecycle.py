@@ -29,18 +29,19 @@ RecordId = Annotated[int, typer.Argument(metavar="ID", help="The record's id (se
 Force = Annotated[bool, typer.Option("--force", help="Replace what is there.")]
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, keep: str = "") -> str:
     """Stored text made safe to print: control characters (a terminal escape) shown as codes."""
     if text.isprintable():
         return text
-    return "".join(char if char.isprintable() or char in "\n\t" else f"\\x{ord(char):02x}" for char in text)
+    return "".join(char if char.isprintable() or char in keep else f"\\x{ord(char):02x}" for char in text)
 
 
 def _summary(record) -> str:
     from .credits import canonical_text
 
     certificate = f", certificate {_plain(record.certificate.original_name)!r}" if record.certificate else ""
-    return f"{record.completed_on.isoformat()}  {_plain(record.title)}  {canonical_text(record.credits)} credits{certificate}"
+    return (f"{record.completed_on.isoformat()}  {_plain(record.title)}  "
+            f"{canonical_text(record.credits)} credits{certificate}")
 
 
 def _echo_year_to_date(ledger, today) -> None:
@@ -94,7 +95,8 @@ def show(record_id: RecordId,
         ("Delivery Method", record.delivery_method),
         ("Provider", _plain(record.provider)),
         ("Source", catalog.SOURCE_LABELS.get(record.source, record.source)),
-        ("Course Description", _plain(record.description).replace("\n", "\n" + " " * (_LABEL_WIDTH + 2)) or "-"),
+        ("Course Description",
+         _plain(record.description, keep="\n\t").replace("\n", "\n" + " " * (_LABEL_WIDTH + 2)) or "-"),
         ("Certificate", _plain(certificate.original_name) if certificate else "none"),
     ]
     if certificate:
@@ -251,7 +253,7 @@ def verify(
     with existing_ledger(home, f"there is no ledger in {home} to verify") as ledger:
         report = verify_ledger(ledger, today, repair=repair)
     for line in report.repaired + report.problems:
-        typer.echo(_plain(line))
+        typer.echo(_plain(line, keep="\t"))
     if report.problems:
         raise CpeError.failed(f"the ledger has {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
                               " (listed above)")
