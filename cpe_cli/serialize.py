@@ -51,6 +51,12 @@ def unescape_formula(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
+def escaped_sql(column: str) -> str:
+    """``escape_formula`` as an SQL expression over ``column``, for bulk exports (NULL stays NULL)."""
+    codes = ", ".join(str(ord(trigger)) for trigger in FORMULA_TRIGGERS)
+    return f"CASE WHEN unicode({column}) IN ({codes}) THEN '''' || {column} ELSE {column} END"
+
+
 def write_csv(records, stream, *, raw: bool = False, extra_columns: tuple[str, ...] = (), extra=None) -> int:
     """Write the contract header and one row per record to ``stream``; returns the row count.
 

@@ -1,0 +1,158 @@
+"""The SQL of bulk exchange: streaming export rows and the staged, all-or-nothing import.
+
+Kept beside ``ledger.py`` (and taking a ``Ledger``) rather than in it, so the
+read path that every command loads stays small. Both directions push the
+per-row work into SQLite's C loop, since they must keep pace with plain
+``sqlite3 -csv`` and ``sqlite-utils insert``:
+
+* an export is one ordered SELECT whose rows go straight to ``csv.writer``,
+  with the spreadsheet escape done in SQL (``serialize.escaped_sql``);
+* an import fills a TEMP table (``temp.cpe_import``, private to this
+  connection and taking no lock on the ledger) with already validated rows,
+  then, under the write lock, marks which rows are new (not an existing
+  record, not an earlier row of the same file) and copies those in with one
+  INSERT ... SELECT. One transaction: a kill leaves all rows or none.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from .ledger import Filters, Ledger, _translate
+from .records import Certificate
+from .serialize import COLUMNS, escaped_sql
+
+# Export: each contract column (serialize.COLUMNS) as stored.
+_STORED = {"id": "id", "date": "completed_on", "certificate": "certificate_name"}
+_NEVER_TEXT = ("id", "date", "credits")  # digits and dashes: a formula trigger cannot start them
+
+
+def export_select(filters: Filters, *, raw: bool) -> tuple[str, list]:
+    """The SELECT of a view's rows in contract order, oldest first; escaped unless ``raw``."""
+    expressions = []
+    for column in COLUMNS:
+        stored = _STORED.get(column, column)
+        escape = not raw and column not in _NEVER_TEXT
+        expressions.append(escaped_sql(stored) if escape else stored)
+    where, params = Ledger._where(filters)
+    return f"SELECT {', '.join(expressions)} FROM records{where} ORDER BY completed_on, id", params
+
+
+def export_rows(ledger: Ledger, filters: Filters, *, raw: bool) -> Iterator[tuple]:
+    """A view's rows as tuples of text (None for an empty cell), streamed from a cursor."""
+    sql, params = export_select(filters, raw=raw)
+    try:
+        yield from ledger.conn.execute(sql, params)
+    except sqlite3.Error as problem:
+        raise _translate(problem, ledger.shown) from None
+
+
+@contextmanager
+def _transaction(ledger: Ledger, *, keep: bool) -> Iterator[None]:
+    """A deferred transaction: no lock until the first read, and none on the ledger for TEMP-only writes.
+
+    ``keep`` commits at the end; otherwise it is rolled back (a read snapshot).
+    """
+    conn = ledger.conn
+    try:
+        conn.execute("BEGIN")
+    except sqlite3.Error as problem:
+        raise _translate(problem, ledger.shown) from None
+    try:
+        yield
+        conn.execute("COMMIT" if keep else "ROLLBACK")
+    except BaseException as problem:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(problem, sqlite3.Error):
+            raise _translate(problem, ledger.shown) from None
+        raise
+
+
+def snapshot(ledger: Ledger):
+    """One read transaction, so that a count and the rows it counts see the same ledger."""
+    return _transaction(ledger, keep=False)
+
+
+# -- import ---------------------------------------------------------------
+
+STAGED_COLUMNS = ("line", "title", "credits", "credits_hundredths", "field_of_study", "state", "completed_on",
+                  "delivery_method", "provider", "description", "source", "certificate_path")
+_RECORD_COLUMNS = ("title", "credits", "credits_hundredths", "field_of_study", "state", "completed_on",
+                   "delivery_method", "provider", "description", "source", "certificate_name",
+                   "certificate_stored", "certificate_sha256", "certificate_size")
+# What makes two records the same course taken once (Record.identity, Ledger.find_duplicate).
+_IDENTITY = ("source", "title", "completed_on", "provider", "credits_hundredths", "field_of_study",
+             "delivery_method")
+
+
+def create_staging(ledger: Ledger) -> None:
+    conn = ledger.conn
+    conn.execute("DROP TABLE IF EXISTS temp.cpe_import")
+    conn.execute("""
+        CREATE TEMP TABLE cpe_import (
+            line INTEGER PRIMARY KEY, title TEXT, credits TEXT, credits_hundredths INTEGER,
+            field_of_study TEXT, state TEXT, completed_on TEXT, delivery_method TEXT, provider TEXT,
+            description TEXT, source TEXT, certificate_path TEXT,
+            certificate_name TEXT, certificate_stored TEXT, certificate_sha256 TEXT, certificate_size INTEGER,
+            keep INTEGER NOT NULL DEFAULT 0)""")
+
+
+def drop_staging(ledger: Ledger) -> None:
+    try:
+        ledger.conn.execute("DROP TABLE IF EXISTS temp.cpe_import")
+    except sqlite3.Error:
+        pass  # the connection is closing anyway; a TEMP table dies with it
+
+
+def fill_staging(ledger: Ledger, rows: Iterable[tuple]) -> None:
+    """Stream validated rows (``STAGED_COLUMNS`` order) into the staging table, in one TEMP-only transaction."""
+    placeholders = ", ".join("?" for _ in STAGED_COLUMNS)
+    with _transaction(ledger, keep=True):
+        ledger.conn.executemany(
+            f"INSERT INTO temp.cpe_import ({', '.join(STAGED_COLUMNS)}) VALUES ({placeholders})", rows)
+
+
+def mark_new_rows(ledger: Ledger) -> tuple[int, int, int]:
+    """Keep the first of each identity that no record has yet; return (rows, kept, kept hundredths).
+
+    Call inside a transaction (``ledger.write()``, or ``snapshot`` for a dry run) so
+    the answer holds for what is then written.
+    """
+    same_identity = " AND ".join(f"r.{column} = cpe_import.{column}" for column in _IDENTITY)
+    conn = ledger.conn
+    conn.execute(
+        "UPDATE temp.cpe_import SET keep = 1 "
+        f"WHERE line IN (SELECT min(line) FROM temp.cpe_import GROUP BY {', '.join(_IDENTITY)}) "
+        f"AND NOT EXISTS (SELECT 1 FROM main.records AS r WHERE {same_identity})")
+    rows, kept, hundredths = conn.execute(
+        "SELECT count(*), coalesce(sum(keep), 0), coalesce(sum(credits_hundredths * keep), 0) "
+        "FROM temp.cpe_import").fetchone()
+    return rows, kept, hundredths
+
+
+def kept_certificate_paths(ledger: Ledger) -> list[tuple[int, str]]:
+    """(line, path) of the new rows that attach a file, in file order."""
+    return ledger.conn.execute("SELECT line, certificate_path FROM temp.cpe_import "
+                               "WHERE keep AND certificate_path IS NOT NULL ORDER BY line").fetchall()
+
+
+def attach_staged(ledger: Ledger, line: int, certificate: Certificate) -> None:
+    ledger.conn.execute(
+        "UPDATE temp.cpe_import SET certificate_name = ?, certificate_stored = ?, certificate_sha256 = ?, "
+        "certificate_size = ? WHERE line = ?",
+        (certificate.original_name, certificate.stored_name, certificate.sha256, certificate.size, line))
+
+
+def insert_kept(ledger: Ledger) -> int:
+    """Copy the new rows into the ledger in file order (inside ``ledger.write()``); return how many."""
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    columns = ", ".join(_RECORD_COLUMNS)
+    cursor = ledger.conn.execute(
+        f"INSERT INTO main.records ({columns}, added_at, changed_at) "
+        f"SELECT {columns}, ?, ? FROM temp.cpe_import WHERE keep ORDER BY line", (stamp, stamp))
+    return cursor.rowcount
+
