@@ -48,7 +48,7 @@ def run_probe(tmp_path, args: list[str], env: dict[str, str] | None = None) -> t
                             capture_output=True, text=True, timeout=60)
     assert out.exists(), f"the probe did not finish: exit {result.returncode}\n{result.stderr}"
     modules = out.read_text(encoding="utf-8").splitlines()
-    assert "cpe_cli.cli" in modules, "the probe did not run cpe"
+    assert "cpe_cli.__main__" in modules, "the probe did not run cpe"
     return result, modules
 
 
