@@ -1,19 +1,29 @@
 """Entry point for the ``cpe`` script and ``python -m cpe_cli``.
 
-The hottest commands are tried on the fast path first (see ``fastpath.py``);
-everything else, and anything the fast path does not fully understand,
-goes to the Typer app.
+The hottest requests are tried on a fast path first: TAB completion
+(``fastcomplete.py``) and ``cpe total``/``cpe list`` (``fastpath.py``).
+Everything else, and anything a fast path does not fully understand, goes
+to the Typer app.
 """
 
+import os
 import sys
 
 
 def main() -> None:
-    from .fastpath import run as run_fast
+    if os.environ.get("_CPE_COMPLETE"):
+        from .fastcomplete import complete
 
-    code = run_fast(sys.argv[1:])
-    if code is not None:
-        sys.exit(code)
+        answer = complete(os.environ)
+        if answer is not None:
+            sys.stdout.write(answer)
+            sys.exit(0)
+    else:
+        from .fastpath import run as run_fast
+
+        code = run_fast(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from .cli import run
 
     run()

@@ -18,7 +18,7 @@ from .credits import format_total
 from .environment import resolve_home, resolve_today
 from .errors import CpeError
 from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
-                          complete_fields, complete_sources, complete_states)
+                          complete_fields, complete_record_sources, complete_states)
 from .shell import CpeGroup, warn
 
 app = typer.Typer(
@@ -92,7 +92,7 @@ def add(
     description: Annotated[Optional[str], typer.Option("--description", help="Course Description (optional).")] = None,
     certificate: Annotated[Optional[Path], typer.Option("--certificate", metavar="PATH",
                                                         help="Certificate file to copy into the ledger (max 10 MiB).")] = None,
-    source: Annotated[str, typer.Option("--source", "-s", metavar="external|lumiq", autocompletion=complete_sources,
+    source: Annotated[str, typer.Option("--source", "-s", metavar="external|lumiq", autocompletion=complete_record_sources,
                                         help="external (default) for self-reported, lumiq for platform courses.")] = "external",
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail on missing options.")] = False,
 ) -> None:
@@ -169,6 +169,22 @@ def show_catalog(
 def show_fields() -> None:
     """Print the NASBA fields of study (same as `cpe catalog fields`)."""
     show_catalog("fields", False)
+
+
+def _plain_completion_help() -> None:
+    """Keep Rich out of TAB completion for zsh, fish and PowerShell.
+
+    Typer 0.28 strips Rich markup from each completion's help text by
+    rendering it with Rich, which imports rich.console, markdown and pygments
+    (~100 ms per TAB). cpe's help is plain text (``rich_markup_mode=None``),
+    so there is nothing to strip.
+    """
+    from typer import _completion_classes
+
+    _completion_classes._sanitize_help_text = str
+
+
+_plain_completion_help()
 
 
 def _register_command_modules() -> None:

@@ -11,29 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import catalog
-
-
-def complete_presets(incomplete: str) -> list[str]:
-    from .periods import PRESETS
-
-    return [name for name in (*PRESETS, "all") if name.startswith(incomplete)]
-
-
-def complete_fields(incomplete: str) -> list[str]:
-    return [name for name in catalog.FIELD_NAMES if name.casefold().startswith(incomplete.casefold())]
-
-
-def complete_delivery(incomplete: str) -> list[str]:
-    return [name for name in catalog.DELIVERY_NAMES if name.casefold().startswith(incomplete.casefold())]
-
-
-def complete_states(incomplete: str) -> list[str]:
-    return [code for code in catalog.JURISDICTIONS if code.casefold().startswith(incomplete.casefold())]
-
-
-def complete_sources(incomplete: str) -> list[str]:
-    return [name for name in ("all", *catalog.SOURCES) if name.startswith(incomplete)]
+from .completers import (complete_delivery, complete_fields, complete_presets, complete_record_sources,
+                         complete_sources, complete_states)
 
 
 Preset = Annotated[Optional[str], typer.Option(

@@ -88,11 +88,6 @@ def test_bash_completion_imports_nothing_it_does_not_need(tmp_path, words, cword
     assert loaded(modules) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product code: zsh (and fish/PowerShell) completion items carry help text, which Typer 0.28 passes through "
-    "typer._completion_classes._sanitize_help_text -> typer.rich_utils -> rich.console, rich.markdown "
-    "(markdown_it), rich.syntax (pygments): ~100 ms per TAB. cpe sets rich_markup_mode=None, so there is no "
-    "markup to strip; registering completion classes that skip the sanitising (or plain-text help) would fix it"))
 def test_zsh_completion_imports_nothing_it_does_not_need(tmp_path):
     env = {"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe t"}
     result, modules = run_probe(tmp_path, [], env)

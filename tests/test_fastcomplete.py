@@ -1,0 +1,62 @@
+"""TAB completion answered without Typer gives exactly Typer's answer, or steps aside."""
+
+import os
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cpe_cli import fastcomplete
+from cpe_cli.cli import app
+
+
+def typer_answer(words: str) -> str:
+    parts = words.split(" ")
+    env = {"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
+    result = CliRunner().invoke(app, [], env=env, prog_name="cpe")
+    return result.stdout
+
+
+def fast_answer(words: str) -> str | None:
+    parts = words.split(" ")
+    return fastcomplete.complete({"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                                  "COMP_CWORD": str(len(parts) - 1)})
+
+
+ANSWERED = [
+    "cpe ", "cpe t", "cpe l", "cpe e", "cpe x", "cpe -", "cpe --", "cpe --v",
+    "cpe total ", "cpe total -", "cpe total --", "cpe total --p", "cpe total --preset ", "cpe total --preset l",
+    "cpe total --preset last-", "cpe total -p ", "cpe total --preset all -", "cpe total -p ytd --",
+    "cpe total --source ", "cpe total --source e", "cpe total --field ", "cpe total --field Acc",
+    "cpe total --field acc", "cpe total --year ", "cpe total --from 2026-01-01 --",
+    "cpe total --preset=", "cpe total --preset=l", "cpe total --json -",
+    "cpe list --format ", "cpe list --", "cpe add --", "cpe add --field T", "cpe add --delivery ",
+    "cpe add --state N", "cpe add --source ", "cpe add --title x --", "cpe catalog ", "cpe catalog f",
+    "cpe export ", "cpe export c", "cpe export csv --", "cpe export zip --pre", "cpe import --source ",
+    "cpe show ", "cpe rm --", "cpe edit 1 --field Per", "cpe import ", "cpe import x.csv --",
+    "cpe total x ",
+]
+
+
+def test_spec_is_generated_from_the_current_app():
+    from pathlib import Path
+    shipped = Path(fastcomplete.__file__).with_name("completion_spec.py").read_text()
+    assert shipped == fastcomplete.current_spec_source(), "run: python -m cpe_cli.fastcomplete --write"
+
+
+@pytest.mark.parametrize("words", ANSWERED)
+def test_fast_answer_equals_typers(words):
+    fast = fast_answer(words)
+    assert fast is not None, "expected the fast path to answer"
+    assert fast == typer_answer(words)
+
+
+@pytest.mark.parametrize("words", ["cpe add --certificate ", "cpe total -- ", "cpe total --bogus ",
+                                   "cpe total --preset 'la"])
+def test_unusual_requests_are_left_to_typer(words):
+    assert fast_answer(words) is None
+
+
+def test_other_shells_are_left_to_typer():
+    assert fastcomplete.complete({"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe "}) is None
+    assert fastcomplete.complete({}) is None
