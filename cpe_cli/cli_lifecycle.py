@@ -25,7 +25,8 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-RecordId = Annotated[int, typer.Argument(metavar="ID", help="The record's id (see 'cpe list').")]
+_MAX_ID = 2**63 - 1  # SQLite's largest integer
+RecordId = Annotated[int, typer.Argument(metavar="ID", min=1, max=_MAX_ID, help="The record's id (see 'cpe list').")]
 Force = Annotated[bool, typer.Option("--force", help="Replace what is there.")]
 
 
@@ -183,8 +184,8 @@ def edit(
 
 
 def rm(
-    record_ids: Annotated[Optional[list[int]], typer.Argument(metavar="ID...", help="The records to remove.",
-                                                              show_default=False)] = None,
+    record_ids: Annotated[Optional[list[int]], typer.Argument(metavar="ID...", min=1, max=_MAX_ID, show_default=False,
+                                                              help="The records to remove.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed in scripts).")] = False,
     purge: Annotated[bool, typer.Option("--purge", help="Remove for good, skipping the trash (no undo).")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Bring back the last removal from the trash.")] = False,

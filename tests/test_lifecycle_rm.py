@@ -252,3 +252,14 @@ def test_rm_and_undo_through_the_installed_script(cpe_process, cpe, two_records)
     restored = cpe_process("rm", "--undo")
     assert restored.returncode == 0 and "Restored record 2" in restored.stdout
     assert sorted(r["id"] for r in listed(cpe)) == [1, 2]
+
+
+@pytest.mark.parametrize("args", [("show", "0"), ("show", "99999999999999999999"), ("edit", "-5", "-c", "1"),
+                                  ("rm", "1", "0", "--yes"), ("rm", "2", "99999999999999999999", "--yes"),
+                                  ("rm", "abc", "--yes")])
+def test_malformed_ids_are_usage_errors_that_change_nothing(cpe, two_records, home, args):
+    before = snapshot(home)
+    result = cpe(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert snapshot(home) == before
