@@ -106,8 +106,8 @@ def _check_destination(home: Path, destination: Path, force: bool) -> None:
         raise CpeError.invalid(f"{destination} exists; add --force to replace it")
 
 
-def _new_private_file(path: Path) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+# A new 0600 file, never one that exists and never through a symlink.
+_new_private_file = certificates._write_new_file
 
 
 def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
