@@ -153,7 +153,7 @@ def stage_certificate(home: Path, source: Path) -> Certificate:
         os.link(staged, stored_path(home, stored_name))
         fsync_dir(certificates_dir(home))
     except BaseException as problem:
-        _discard(staged, stored_path(home, stored_name))
+        _discard(stored_path(home, stored_name), staged)
         if isinstance(problem, OSError):
             raise CpeError.failed(f"could not store the certificate: {problem.strerror or problem}") from None
         raise
@@ -168,8 +168,8 @@ def finish_staged(home: Path, certificate: Certificate) -> None:
 
 
 def abandon_staged(home: Path, certificate: Certificate) -> None:
-    """Remove a staged copy whose record was not committed."""
-    _discard(incoming_dir(home) / certificate.stored_name, stored_path(home, certificate.stored_name))
+    """Remove a staged copy whose record was not committed (the incoming mark last, so a crash here is recovered)."""
+    _discard(stored_path(home, certificate.stored_name), incoming_dir(home) / certificate.stored_name)
 
 
 def has_incoming(home: Path) -> bool:
@@ -193,7 +193,7 @@ def recover_incoming(home: Path, is_referenced: Callable[[str], bool]) -> list[s
         if is_referenced(name):
             _discard(incoming_dir(home) / name)
         else:
-            _discard(incoming_dir(home) / name, stored_path(home, name))
+            _discard(stored_path(home, name), incoming_dir(home) / name)
             undone.append(name)
     return undone
 
