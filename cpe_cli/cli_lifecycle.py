@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_options import complete_delivery, complete_fields, complete_sources, complete_states
+from .cli_options import complete_delivery, complete_fields, complete_record_sources, complete_states
 from .environment import resolve_home, resolve_today
 from .errors import CpeError
 from .shell import warn
@@ -129,7 +129,7 @@ def edit(
     remove_certificate: Annotated[bool, typer.Option("--remove-certificate",
                                                      help="Remove the record's certificate file.")] = False,
     source: Annotated[Optional[str], typer.Option("--source", "-s", metavar="external|lumiq",
-                                                  autocompletion=complete_sources, help="New source.")] = None,
+                                                  autocompletion=complete_record_sources, help="New source.")] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail when no change is given.")] = False,
 ) -> None:
     """Change a record: the options given, or on a terminal the whole form with the current values as defaults.
