@@ -46,9 +46,12 @@ def test_spec_is_generated_from_the_current_app():
 
 @pytest.mark.parametrize("words", ANSWERED)
 def test_fast_answer_equals_typers(words):
+    """Same candidates; order aside, since bash sorts them and Click's own help-option
+    order varies between processes (it takes the help option names from a set)."""
     fast = fast_answer(words)
     assert fast is not None, "expected the fast path to answer"
-    assert fast == typer_answer(words)
+    assert fast.endswith("\n")
+    assert sorted(fast.splitlines()) == sorted(typer_answer(words).splitlines())
 
 
 @pytest.mark.parametrize("words", ["cpe add --certificate ", "cpe total -- ", "cpe total --bogus ",
