@@ -150,7 +150,8 @@ def build_spec(click_command) -> dict:
         options, arguments = [], []
         for parameter in command.get_params(ctx):
             if isinstance(parameter, TyperOption):
-                options.append({"opts": list(parameter.opts), "secondary": list(parameter.secondary_opts),
+                # Sorted: Click builds the help option's names from a set, so their order varies by process.
+                options.append({"opts": sorted(parameter.opts), "secondary": sorted(parameter.secondary_opts),
                                 "flag": bool(parameter.is_flag or parameter.count),
                                 "multiple": bool(parameter.multiple), "hidden": bool(parameter.hidden),
                                 "path": is_path(parameter), "completer": completer_of(parameter)})
