@@ -259,7 +259,9 @@ class _Reader:
         if not cell:
             return None
         path = self.source.folder / cell
-        if not os.path.exists(path):  # False for an unusable name as well
+        # lexists: a dangling symlink or a symlink loop is a refused file, not a missing one (exists says False
+        # for both); an unusable name (a NUL) is missing.
+        if not os.path.lexists(path):
             self.unattached.add(line, str(line))
             return None
         try:

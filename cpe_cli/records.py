@@ -184,8 +184,12 @@ def check_record(values: Mapping[str, str | None], today: date, *, date_required
 
 
 def _checked_date(text: str | None, today: date, required: bool) -> date:
+    """None (not given) means today, unless required; a date given but empty (``--date "$unset"``) is refused."""
     if required and (text is None or not str(text).strip()):
         raise CpeError.invalid("date is required: use YYYY-MM-DD, MM/DD/YYYY or 'June 11, 2026'")
+    if text is not None and not str(text).strip():
+        raise CpeError.invalid("date is empty: use YYYY-MM-DD, MM/DD/YYYY or 'June 11, 2026' "
+                               "(leave the date out for today)")
     return completion_date(text, today)
 
 

@@ -17,3 +17,18 @@ def snapshot(home: Path) -> dict[str, str]:
             path = Path(folder) / name
             state[str(path.relative_to(home))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return state
+
+
+def make_unreadable(path: Path, monkeypatch) -> None:
+    """chmod 000 ``path``; where that does not stop this process (root reads everything), make ``os.open`` of it
+    fail with EACCES as the kernel would for another user (in-process only: CliRunner, not a subprocess)."""
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        real_open = os.open
+
+        def deny(name, *args, **kwargs):
+            if str(name) == str(path):
+                raise PermissionError(13, "Permission denied")
+            return real_open(name, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", deny)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import add_args
-from helpers import snapshot
+from helpers import make_unreadable, snapshot
 
 
 def refused_with(cpe, home, path: str, message: str):
@@ -47,16 +47,7 @@ def test_symlink_loop(cpe, home, tmp_path):
 def test_unreadable_file(cpe, home, tmp_path, monkeypatch):
     secret = tmp_path / "secret.pdf"
     secret.write_bytes(b"x")
-    secret.chmod(0)
-    if os.access(secret, os.R_OK):  # root reads anything: simulate the refusal the kernel would give
-        real_open = os.open
-
-        def deny(path, *args, **kwargs):
-            if str(path) == str(secret):
-                raise PermissionError(13, "Permission denied")
-            return real_open(path, *args, **kwargs)
-
-        monkeypatch.setattr(os, "open", deny)
+    make_unreadable(secret, monkeypatch)  # root reads anything: simulate the refusal the kernel would give
     refused_with(cpe, home, str(secret), "not readable")
 
 
