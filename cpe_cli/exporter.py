@@ -27,7 +27,7 @@ from typing import IO
 from . import certificates
 from .errors import CpeError
 from .ledger import Filters, Ledger
-from .ledger_exchange import export_rows, snapshot
+from .ledger_exchange import snapshot, write_export_lines
 from .periods import describe
 from .records import StoredRecord
 from .serialize import COLUMNS, write_csv
@@ -148,13 +148,10 @@ class ExportSummary:
 
 def write_view_csv(ledger: Ledger, filters: Filters, stream: IO[str], *, raw: bool = False) -> ExportSummary:
     """Write the header and the view's rows, oldest first, to a text stream; one snapshot of the ledger."""
-    import csv
-
     with snapshot(ledger):
         total = ledger.total(filters)
-        writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(export_rows(ledger, filters, raw=raw))
+        stream.write(",".join(COLUMNS) + "\r\n")  # plain identifiers: nothing to quote
+        write_export_lines(ledger, filters, stream.write, raw=raw)
     return ExportSummary(count=total.count, credits=total.credits)
 
 

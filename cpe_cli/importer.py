@@ -280,6 +280,8 @@ def _csv_problem(problem: Exception) -> str:
         return f"a cell is longer than {csv.field_size_limit():,} characters"
     if "unexpected end of data" in text:
         return "a quoted cell is never closed"
+    if "new-line character seen in unquoted field" in text:
+        return "a carriage return alone ends a line inside a cell; save the file with LF or CRLF line endings"
     return text
 
 

@@ -68,7 +68,7 @@ def export_text(home: Path, *, raw: bool) -> str:
     return buffer.getvalue()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(candidates, min_size=1, max_size=8), st.booleans())
 def test_export_import_export_is_identical_ids_aside(values_list, raw):
     records = valid_records(values_list)
@@ -92,7 +92,7 @@ def test_export_import_export_is_identical_ids_aside(values_list, raw):
         assert not any(cell.startswith(FORMULA_TRIGGERS) and not cell.startswith("'") for cell in escaped)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(candidates, min_size=1, max_size=6))
 def test_the_bulk_export_writes_the_bytes_of_the_record_by_record_writer(values_list):
     """`cpe export csv` (escape in SQL) and `cpe list --format csv` (escape in Python) agree on hostile text."""
