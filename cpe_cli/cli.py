@@ -68,12 +68,15 @@ def list_records(
     source: SourceFilter = "all", field: FieldFilter = None,
     output_format: Annotated[str, typer.Option("--format", metavar="table|csv|json",
                                                help="table (default), csv (the export columns) or json.")] = "table",
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", metavar="N",
+        help="Only the newest N records (0: all). Default: all, but 1000 for a table on a terminal.")] = None,
 ) -> None:
     """List the records in a date window, newest first, with their total."""
     from .reports import show_list
 
     show_list(resolve_home(), resolve_today(), preset=preset, start=start, end=end, year=year, source=source,
-              field=field, output_format=output_format)
+              field=field, output_format=output_format, limit=limit, terminal=_stdout_is_terminal())
 
 
 @app.command()

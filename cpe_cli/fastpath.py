@@ -20,7 +20,7 @@ VIEW_OPTIONS = {"--preset": "preset", "-p": "preset", "--from": "start", "--to":
                 "--source": "source", "-s": "source", "--field": "field", "-f": "field"}
 COMMANDS = {
     "total": ({**VIEW_OPTIONS}, {"--json": "as_json"}),
-    "list": ({**VIEW_OPTIONS, "--format": "output_format"}, {}),
+    "list": ({**VIEW_OPTIONS, "--format": "output_format", "--limit": "limit", "-n": "limit"}, {}),
 }
 
 
@@ -52,11 +52,12 @@ def parse(argv: list[str]) -> tuple[str, dict] | None:
             value = rest[index]
             index += 1
         options[valued[name]] = value
-    if "year" in options:
-        try:
-            options["year"] = int(options["year"])
-        except ValueError:
-            return None
+    for number in ("year", "limit"):
+        if number in options:
+            try:
+                options[number] = int(options[number])
+            except ValueError:
+                return None
     return command, options
 
 
@@ -75,7 +76,7 @@ def run(argv: list[str]) -> int | None:
         if command == "total":
             reports.show_total(home, today, terminal=sys.stdout.isatty(), **options)
         else:
-            reports.show_list(home, today, **options)
+            reports.show_list(home, today, terminal=sys.stdout.isatty(), **options)
         sys.stdout.flush()
 
     return run_reporting_errors(serve)

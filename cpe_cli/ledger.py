@@ -236,14 +236,21 @@ class Ledger:
             raise _translate(problem, self.shown) from None
         return Total(credits=from_hundredths(hundredths), count=count)
 
-    def records(self, filters: Filters, *, newest_first: bool = True) -> Iterator[StoredRecord]:
-        """The records in a view, streamed (a cursor, not a list) so exports stay flat in memory."""
+    def records(self, filters: Filters, *, newest_first: bool = True,
+                limit: int | None = None) -> Iterator[StoredRecord]:
+        """The records in a view, streamed (a cursor, not a list) so exports stay flat in memory.
+
+        ``limit`` keeps the newest ``limit`` records of the view, in the order asked for.
+        """
         where, params = self._where(filters)
         order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on {order}, id {order}"
+        if limit is not None:
+            sql = (f"SELECT * FROM (SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on DESC, id DESC "
+                   f"LIMIT ?) ORDER BY completed_on {order}, id {order}")
+            params = [*params, limit]
         try:
-            cursor = self.conn.execute(
-                f"SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on {order}, id {order}", params)
-            for row in cursor:
+            for row in self.conn.execute(sql, params):
                 yield _stored_record(row)
         except sqlite3.Error as problem:
             raise _translate(problem, self.shown) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .catalog import SOURCE_LABELS
 from .ledger import Filters
 from .periods import resolve_window
 
@@ -21,3 +22,8 @@ def resolve_filters(today: date, preset: str | None = None, start: str | None = 
     wanted_source = "all" if source.strip().lower() == "all" else match_source(source)
     return Filters(window=window, source=wanted_source,
                    field_of_study=match_field(field) if field is not None else None)
+
+
+def source_label(source: str) -> str:
+    """How a source filter reads in titles: "All sources", "Platform courses", "External (self-reported)"."""
+    return "All sources" if source == "all" else SOURCE_LABELS.get(source, source)

@@ -269,3 +269,24 @@ def test_version(cpe):
     result = cpe("--version")
     assert result.exit_code == 0
     assert re.fullmatch(r"cpe \d+\.\d+\.\d+\n", result.stdout)
+
+
+def test_list_limit_keeps_the_newest_in_each_format(cpe):
+    seed(cpe)
+    assert [r["title"] for r in json.loads(cpe("list", "--format", "json", "--preset", "all", "-n", "2").stdout)] == \
+        ["June", "Spring"]
+    csv_lines = cpe("list", "--format", "csv", "--preset", "all", "--limit", "2").stdout.splitlines()
+    assert [line.split(",")[2] for line in csv_lines[1:]] == ["Spring", "June"]  # the newest two, oldest first
+    table = cpe("list", "--preset", "all", "--limit", "1")
+    assert "June" in table.stdout and "Spring" not in table.stdout
+    assert "3 records, 6.5 credits" in table.stdout  # the caption still counts the whole view
+    assert "showing the newest 1 of 3 records" in table.stderr
+    assert cpe("list", "--limit", "-1").exit_code == 2
+
+
+def test_table_fits_the_terminal_width_and_wraps_long_titles(cpe, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    cpe(*add_args(title="A very long course title that cannot possibly fit in one narrow column of the table"))
+    lines = cpe("list").stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert sum("A very long" in line for line in lines) == 1 and any("column" in line for line in lines)
