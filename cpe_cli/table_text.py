@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-GAP = "  "
-MIN_FLEXIBLE_WIDTH = 6
+GAPS = ("  ", " ")  # the narrower gap only when the table would not fit otherwise
+MIN_FLEXIBLE_WIDTH = 8  # at least the widest flexible header ("Delivery", "Provider")
 
 
 @dataclass
@@ -41,10 +41,10 @@ def safe_text(value: str) -> str:
     return "".join(char if unicodedata.category(char) != "Cc" else f"\\x{ord(char):02x}" for char in value)
 
 
-def _fit(naturals: list[int], columns: Sequence[Column], available: int) -> list[int]:
+def _fit(naturals: list[int], columns: Sequence[Column], available: int, gap: str) -> list[int]:
     """Column widths: the natural widths, with flexible columns narrowed (widest first) until the row fits."""
     widths = list(naturals)
-    excess = sum(widths) + len(GAP) * (len(widths) - 1) - available
+    excess = sum(widths) + len(gap) * (len(widths) - 1) - available
     while excess > 0:
         candidates = [i for i, column in enumerate(columns) if column.flexible and widths[i] > MIN_FLEXIBLE_WIDTH]
         if not candidates:
@@ -88,14 +88,17 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], available: 
     rows = [[safe_text(cell) for cell in row] for row in rows]
     naturals = [max([display_width(column.header), *(display_width(row[i]) for row in rows)])
                 for i, column in enumerate(columns)]
-    widths = _fit(naturals, columns, available)
+    for gap in GAPS:
+        widths = _fit(naturals, columns, available, gap)
+        if sum(widths) + len(gap) * (len(widths) - 1) <= available:
+            break
     on, off = bold
     header_cells = [_pad(column.header, width, column.align) for column, width in zip(columns, widths)]
-    lines = [on + GAP.join(header_cells).rstrip() + off, GAP.join("─" * width for width in widths)]
+    lines = [on + gap.join(header_cells).rstrip() + off, gap.join("─" * width for width in widths)]
     for row in rows:
         wrapped = [_wrap(cell, width) for cell, width in zip(row, widths)]
         for line_number in range(max(len(cell) for cell in wrapped)):
             cells = [_pad(cell[line_number] if line_number < len(cell) else "", width, column.align)
                      for cell, width, column in zip(wrapped, widths, columns)]
-            lines.append(GAP.join(cells).rstrip())
+            lines.append(gap.join(cells).rstrip())
     return lines
