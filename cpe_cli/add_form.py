@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import typer
-
 from . import catalog, records
 from .certificates import check_certificate
 from .credits import parse_credits
@@ -45,15 +43,23 @@ def collect_record(given: dict[str, str | None], certificate: Path | None, today
 def _ask(label: str, parse: Callable[[str], object], *, default: str | None = None,
          optional: bool = False, show_default: bool = True) -> str:
     """Prompt until ``parse`` accepts the answer; return the answer's text."""
+    import typer  # only a form needs prompts: scripted adds never load Typer's prompt machinery here
+
     while True:
         answer = typer.prompt(label, default=default if default is not None else ("" if optional else None),
                               show_default=show_default and bool(default))
         try:
             parse(answer)
         except CpeError as problem:
-            typer.echo(f"  {problem.message}", err=True)
+            _say(f"  {problem.message}", err=True)
             continue
         return answer
+
+
+def _say(text: str, err: bool = False) -> None:
+    import typer
+
+    typer.echo(text, err=err)
 
 
 def _numbered(choices: tuple[str, ...] | list[str]) -> str:
@@ -84,7 +90,7 @@ def _walk_form(given: dict[str, str | None], certificate: Path | None, today: da
     if given_errors:
         raise CpeError.invalid("; ".join(given_errors))
 
-    typer.echo("Add External Certificate (Ctrl-C to cancel)")
+    _say("Add External Certificate (Ctrl-C to cancel)")
     _ask_fields(values, [name for name in FORM_FIELDS if values.get(name) is None], today, home,
                 defaults={"date": today.isoformat()})
     if certificate is None:
@@ -111,7 +117,7 @@ def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ..
     if "credits" in wanted:
         values["credits"] = _ask("CPE Credits", parse_credits, default=default("credits"))
     if "field_of_study" in wanted:
-        typer.echo("Field of Study:\n" + _numbered(catalog.FIELD_NAMES))
+        _say("Field of Study:\n" + _numbered(catalog.FIELD_NAMES))
         pick = _by_number(catalog.FIELD_NAMES, records.match_field)
         values["field_of_study"] = pick(_ask("Field of Study (number or name)", pick,
                                              default=default("field_of_study")))
@@ -121,7 +127,7 @@ def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ..
     if "date" in wanted:
         values["date"] = _ask("Date", lambda text: completion_date(text, today), default=default("date"))
     if "delivery_method" in wanted:
-        typer.echo("Delivery Method:\n" + _numbered(catalog.DELIVERY_NAMES))
+        _say("Delivery Method:\n" + _numbered(catalog.DELIVERY_NAMES))
         pick = _by_number(catalog.DELIVERY_NAMES, records.match_delivery)
         values["delivery_method"] = pick(_ask("Delivery Method (number or name)", pick,
                                               default=default("delivery_method")))
@@ -150,7 +156,7 @@ def edit_form(record: StoredRecord, today: date, home: Path) -> tuple[dict[str, 
     from .lifecycle import record_values
 
     values = record_values(record)
-    typer.echo(f"Edit record {record.id} (Enter keeps the value shown, {CLEAR} clears an optional one; "
+    _say(f"Edit record {record.id} (Enter keeps the value shown, {CLEAR} clears an optional one; "
                "Ctrl-C to cancel)")
     _ask_fields(values, FORM_FIELDS, today, home, defaults=dict(values), clearable=True)
     if record.certificate is None:
@@ -174,7 +180,7 @@ def _ask_provider(home: Path, default: str | None = None) -> str:
     used = _providers_used(home)
     if not used:
         return _ask("Provider", records.clean_provider, default=default)
-    typer.echo("Providers used before:\n" + _numbered(used))
+    _say("Providers used before:\n" + _numbered(used))
     pick = _by_number(used, records.clean_provider)
     return pick(_ask("Provider (number or name)", pick, default=default or used[0]))
 

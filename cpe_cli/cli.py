@@ -14,12 +14,11 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__, catalog
-from .credits import format_total
 from .environment import resolve_home, resolve_today
 from .errors import CpeError
 from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
                           complete_fields, complete_record_sources, complete_states)
-from .shell import CpeGroup, warn
+from .shell import CpeGroup
 
 app = typer.Typer(
     cls=CpeGroup,
@@ -100,28 +99,12 @@ def add(
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail on missing options.")] = False,
 ) -> None:
     """Add a CPE record: by options, or through a form on a terminal for what is missing."""
-    from .add_form import collect_record
-    from .ledger import Filters, open_ledger
-    from .periods import preset_window
+    from .adding import add_record
 
-    today = resolve_today()
-    home = resolve_home()
     given = {"title": title, "credits": credits, "field_of_study": field, "state": state, "date": on,
              "delivery_method": delivery, "provider": provider, "description": description, "source": source}
-    interactive = not no_input and _stdin_is_terminal()
-    record, warnings, certificate_file = collect_record(given, certificate, today, home, interactive)
-    for message in warnings:
-        warn(message)
-    with open_ledger(home) as ledger:
-        added = ledger.add(record, certificate_file)
-        ytd = ledger.total(Filters(window=preset_window("ytd", today)))
-    if added.duplicate_of is not None:
-        warn(f"record {added.id} looks like a duplicate of record {added.duplicate_of} "
-             "(same source, title, date, provider, credits, field and method)")
-    typer.echo(f"Added record {added.id}: {record.credits} credits, {record.field_of_study}, "
-               f"{record.completed_on.isoformat()}.")
-    typer.echo(f"Total CPE credits, year to date: {format_total(ytd.credits)} "
-               f"({ytd.count} record{'s' if ytd.count != 1 else ''})")
+    add_record(resolve_home(), resolve_today(), given, certificate,
+               interactive=not no_input and _stdin_is_terminal())
 
 
 def _stdin_is_terminal() -> bool:

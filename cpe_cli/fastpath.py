@@ -1,11 +1,12 @@
-"""Serve ``cpe total`` and ``cpe list`` without loading Typer.
+"""Serve ``cpe total``, ``cpe list`` and a scripted ``cpe add`` without loading Typer.
 
 Start-up is most of a command-line tool's speed: ``cpe total`` in a prompt
 or a script loop should cost little more than Python opening SQLite. Typer
 (with its vendored Click) takes ~40-70 ms to import and build the app, so
-these two read-only commands are parsed here, by a small parser that knows
-their options, and run through the same ``reports`` functions as the Typer
-commands. Anything this parser does not fully understand (``--help``, an
+these commands are parsed here, by a small parser that knows their options,
+and run through the same functions (``reports``, ``adding``) as the Typer
+commands. ``cpe add`` takes this path only without a terminal or with
+``--no-input``: the interactive form stays with Typer. Anything this parser does not fully understand (``--help``, an
 unknown or misspelled option, a missing value, ``--``, extra arguments)
 returns None and the full Typer app handles the command, so usage errors
 are still worded by one place. ``tests/test_fastpath.py`` checks that both
@@ -21,6 +22,12 @@ VIEW_OPTIONS = {"--preset": "preset", "-p": "preset", "--from": "start", "--to":
 COMMANDS = {
     "total": ({**VIEW_OPTIONS}, {"--json": "as_json"}),
     "list": ({**VIEW_OPTIONS, "--format": "output_format", "--limit": "limit", "-n": "limit"}, {}),
+    "add": ({"--title": "title", "-t": "title", "--credits": "credits", "-c": "credits", "--field": "field_of_study",
+             "-f": "field_of_study", "--state": "state", "--date": "date", "-d": "date",
+             "--delivery": "delivery_method", "-m": "delivery_method", "--provider": "provider", "-P": "provider",
+             "--description": "description", "--certificate": "certificate", "--source": "source",
+             "-s": "source"},
+            {"--no-input": "no_input"}),
 }
 
 
@@ -71,12 +78,25 @@ def run(argv: list[str]) -> int | None:
     from .outcome import run_reporting_errors
     from . import reports
 
+    if command == "add" and not options.get("no_input") and sys.stdin.isatty():
+        return None  # the interactive form is Typer's
+
     def serve() -> None:
         home, today = resolve_home(), resolve_today()
         if command == "total":
             reports.show_total(home, today, terminal=sys.stdout.isatty(), **options)
-        else:
+        elif command == "list":
             reports.show_list(home, today, terminal=sys.stdout.isatty(), **options)
+        else:
+            from pathlib import Path
+
+            from .adding import add_record
+
+            options.pop("no_input", None)
+            certificate = options.pop("certificate", None)
+            given = {"source": "external", **options}
+            add_record(home, today, given, Path(certificate) if certificate is not None else None,
+                       interactive=False)
         sys.stdout.flush()
 
     return run_reporting_errors(serve)

@@ -18,7 +18,7 @@ SERVED = [
     ["total", "--from", "2026-02-30"], ["total", "--from", "2026-06-01", "--to", "2026-01-01"],
 ]
 HANDED_OVER = [
-    [], ["add"], ["total", "--help"], ["total", "-h"], ["total", "--bogus"], ["total", "--preset"],
+    [], ["add", "--help"], ["show", "1"], ["total", "--help"], ["total", "-h"], ["total", "--bogus"], ["total", "--preset"],
     ["total", "extra"], ["total", "--year", "twenty"], ["total", "--", "--json"], ["list", "--json"],
     ["total", "--json=yes"], ["--version"], ["total", "-x"],
 ]
@@ -52,3 +52,33 @@ def test_script_total_on_the_fast_path(seeded, cpe_process):
     assert (result.returncode, result.stdout, result.stderr) == (0, "6.5\n", "")
     usage = cpe_process("total", "--bogus")
     assert usage.returncode == 2 and usage.stderr.startswith("Error: No such option: --bogus")
+
+
+ADDS = [
+    ["add", "--no-input", "-t", "Ethics", "-c", "2", "-f", "reg eth", "-m", "gl", "-P", "AICPA", "-d", "2026-06-01"],
+    ["add", "--title=Tax", "--credits=0.5", "--field=Taxes", "--delivery=Group Live", "--provider=Becker",
+     "--state", "ny", "--source", "lumiq", "--description", "two\nlines"],
+    ["add", "-t", "Only a title"],
+    ["add", "--no-input", "-t", "x", "-c", "abc", "-f", "zzz", "-m", "gl", "-P", "p"],
+    ["add", "-t", "T", "-c", "1", "-f", "tax", "-m", "gl", "-P", "p", "--certificate", "/nonexistent.pdf"],
+    ["add", "-t", "T", "-c", "1", "-f", "tax", "-m", "gl", "-P", "p", "-d", "2026-06-12"],
+]
+
+
+@pytest.mark.parametrize("argv", ADDS, ids=lambda a: " ".join(a)[:60])
+def test_scripted_add_on_the_fast_path_matches_typer(cpe, capsys, monkeypatch, tmp_path, argv):
+    assert fastpath.parse(argv) is not None
+    monkeypatch.setenv("CPE_HOME", str(tmp_path / "typer-route"))
+    cpe(*add_args(title="Seed"))
+    typer_route = cpe(*argv)
+    monkeypatch.setenv("CPE_HOME", str(tmp_path / "fast-route"))
+    cpe(*add_args(title="Seed"))
+    capsys.readouterr()
+    code = fastpath.run(argv)
+    fast = capsys.readouterr()
+    assert (code, fast.out, fast.err) == (typer_route.exit_code, typer_route.stdout, typer_route.stderr)
+
+
+def test_add_on_a_terminal_is_left_to_typer_for_the_form(monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    assert fastpath.run(["add", "-t", "x"]) is None
