@@ -117,9 +117,14 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
     snapshot = destination.parent / f".{destination.name}.db-{token}"
     partial = destination.parent / f".{destination.name}.tmp-{token}"
     summary = BackupSummary(path=destination)
+    made: list[Path] = []  # only what this run created is removed after: never a name someone else put there
     try:
+        os.close(_new_private_file(snapshot))
+        made.append(snapshot)
         owned = _snapshot(ledger.conn, snapshot, summary)
-        with os.fdopen(_new_private_file(partial), "wb") as raw:
+        raw_fd = _new_private_file(partial)
+        made.append(partial)
+        with os.fdopen(raw_fd, "wb") as raw:
             with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as tar:
                 files = {DATABASE_NAME: _add_member(tar, DATABASE_NAME, snapshot)}
                 for stored_name, sha256 in owned:
@@ -148,7 +153,7 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
         raise CpeError.failed(f"could not write the backup {destination}: {problem.strerror or problem}; "
                               "nothing was written") from None
     finally:
-        for leftover in (snapshot, partial):
+        for leftover in made:
             try:
                 os.unlink(leftover)
             except FileNotFoundError:
@@ -157,8 +162,8 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
 
 
 def _snapshot(conn: sqlite3.Connection, path: Path, summary: BackupSummary) -> list[tuple[str, str]]:
-    """Copy the database to ``path`` in one step; return the (stored name, SHA-256) of every certificate it names."""
-    os.close(_new_private_file(path))
+    """Copy the database to ``path`` (a new, empty private file) in one step; return the (stored name, SHA-256)
+    of every certificate it names."""
     copy = sqlite3.connect(path, isolation_level=None)
     try:
         conn.backup(copy)  # pages=-1: the whole database in one step, so one consistent snapshot

@@ -82,6 +82,8 @@ def _ensure_private_dir(path: Path) -> None:
         except OSError as problem:
             raise CpeError.failed(f"cannot create {path}: {problem.strerror}") from None
         info = os.lstat(path)
+    except OSError as problem:  # a part of the path is a file (ENOTDIR), or cannot be searched
+        raise CpeError.failed(f"cannot create {path}: {problem.strerror}") from None
     if stat.S_ISLNK(info.st_mode):
         raise CpeError.failed(f"{path} is a symlink; cpe does not write through symlinks in its home")
     if not stat.S_ISDIR(info.st_mode):
