@@ -210,20 +210,15 @@ class Ledger:
         return row[0] if row else None
 
     @staticmethod
-    def _where(filters: Filters, *, inside: bool = True) -> tuple[str, list]:
-        window_terms, params = [], []
+    def _where(filters: Filters) -> tuple[str, list]:
+        """The WHERE clause of a view: inclusive window bounds, source, field."""
+        terms, params = [], []
         if filters.window.start is not None:
-            window_terms.append("completed_on >= ?")
+            terms.append("completed_on >= ?")
             params.append(filters.window.start.isoformat())
         if filters.window.end is not None:
-            window_terms.append("completed_on <= ?")
+            terms.append("completed_on <= ?")
             params.append(filters.window.end.isoformat())
-        terms = []
-        if window_terms:
-            window_sql = " AND ".join(window_terms)
-            terms.append(window_sql if inside else f"NOT ({window_sql})")
-        elif not inside:
-            terms.append("0")
         if filters.source != "all":
             terms.append("source = ?")
             params.append(filters.source)
@@ -233,18 +228,32 @@ class Ledger:
         return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
     def total(self, filters: Filters) -> Total:
+        if filters.window.start is None and filters.window.end is None:
+            return self._all_time(filters)
         where, params = self._where(filters)
-        return self._sum(where, params)
+        return self._sum(f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params)
 
     def total_outside(self, filters: Filters) -> Total:
-        """What the same source and field hold outside the window (the "not shown" hint)."""
-        where, params = self._where(filters, inside=False)
-        return self._sum(where, params)
+        """What the same source and field hold outside the window (the "not shown" hint): all time minus it."""
+        everything, inside = self._all_time(filters), self.total(filters)
+        return Total(credits=everything.credits - inside.credits, count=everything.count - inside.count)
 
-    def _sum(self, where: str, params: list) -> Total:
+    def _all_time(self, filters: Filters) -> Total:
+        """From the per-month totals kept by triggers (schema._add_monthly_totals), not a scan of every record."""
+        terms, params = [], []
+        if filters.source != "all":
+            terms.append("source = ?")
+            params.append(filters.source)
+        if filters.field_of_study is not None:
+            terms.append("field_of_study = ?")
+            params.append(filters.field_of_study)
+        where = (" WHERE " + " AND ".join(terms)) if terms else ""
+        return self._sum(f"SELECT coalesce(sum(hundredths), 0), coalesce(sum(records), 0) FROM monthly_totals{where}",
+                         params)
+
+    def _sum(self, sql: str, params: list) -> Total:
         try:
-            hundredths, count = self.conn.execute(
-                f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params).fetchone()
+            hundredths, count = self.conn.execute(sql, params).fetchone()
         except sqlite3.Error as problem:
             raise _translate(problem, self.shown) from None
         return Total(credits=from_hundredths(hundredths), count=count)

@@ -56,6 +56,8 @@ def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False) -> Repor
     run("run the integrity check", lambda: _check_integrity(ledger, report))
     damaged = bool(report.problems)
     run("read the schema version", lambda: _check_schema(ledger, report))
+    if not damaged:
+        run("check the monthly totals", lambda: _check_monthly_totals(ledger, report, repair))
     run("list the certificate files", lambda: _check_strays(ledger, report, repair))
     run("check the certificate files", lambda: _check_certificates(ledger, report, today))
     if damaged:
@@ -86,6 +88,31 @@ def _check_schema(ledger: Ledger, report: Report) -> None:
     missing = [step.__name__ for step in schema.MIGRATIONS if step.__name__ not in applied]
     if missing:
         report.problems.append(f"database: migrations not recorded as applied: {', '.join(missing)}")
+
+
+_TOTALS_FROM_RECORDS = ("SELECT substr(completed_on, 1, 7), source, field_of_study, sum(credits_hundredths), count(*) "
+                        "FROM records GROUP BY 1, 2, 3")
+_TOTALS_KEPT = "SELECT month, source, field_of_study, hundredths, records FROM monthly_totals WHERE records != 0"
+
+
+def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool) -> None:
+    """The per-month totals the triggers keep must equal a fresh sum of the records.
+
+    They are derived data, so ``--repair`` rebuilds them (no record is touched).
+    """
+    differing = ledger.conn.execute(
+        f"SELECT count(*) FROM (SELECT * FROM ({_TOTALS_FROM_RECORDS} EXCEPT {_TOTALS_KEPT}) "
+        f"UNION ALL SELECT * FROM ({_TOTALS_KEPT} EXCEPT {_TOTALS_FROM_RECORDS}))").fetchone()[0]
+    if not differing:
+        return
+    if repair:
+        with ledger.write():
+            ledger.conn.execute("DELETE FROM monthly_totals")
+            ledger.conn.execute(f"INSERT INTO monthly_totals {_TOTALS_FROM_RECORDS}")
+        report.repaired.append(f"rebuilt the monthly totals ({differing} rows differed from the records)")
+    else:
+        report.problems.append(f"database: {differing} monthly total(s) differ from the records "
+                               "(cpe verify --repair rebuilds them)")
 
 
 def _referenced_names(ledger: Ledger) -> set[str]:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from cpe_cli import schema
+
 from cpe_cli.ledger import open_ledger
 from cpe_cli.records import build_record
 from cpe_cli.verify import verify_ledger
@@ -37,7 +39,7 @@ def test_a_whole_ledger_is_said_so_in_one_line(cpe, ledger_with_files, home):
     result = cpe("verify")
     assert result.exit_code == 0, result.stdout
     assert result.stdout == ("Ledger is whole: 3 records, 2 certificate files matching their SHA-256, "
-                             "SQLite integrity ok, schema version 2.\n")
+                             f"SQLite integrity ok, schema version {schema.SCHEMA_VERSION}.\n")
     assert result.stderr == ""
     assert snapshot(home) == before
 
@@ -126,7 +128,8 @@ def test_a_damaged_data_page_is_found_by_the_integrity_check(home, today, tmp_pa
             record, _ = build_record({"title": f"Course {number}", "credits": "1", "field_of_study": "tax",
                                       "delivery_method": "nano", "provider": "P"}, today)
             ledger.add(record)
-        leaf = ledger.conn.execute("SELECT max(rootpage) FROM sqlite_master").fetchone()[0] + 2
+        leaf = ledger.conn.execute("SELECT max(pageno) FROM dbstat WHERE name = 'records' "
+                                   "AND pagetype = 'leaf'").fetchone()[0]
     with open(home / "cpe.db", "r+b") as handle:
         handle.seek((leaf - 1) * 4096 + 8)
         handle.write(b"\x00" * 400)  # zeroes in the middle of a page of rows
