@@ -71,7 +71,7 @@ def export_csv(
     source: SourceFilter = "all", field: FieldFilter = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="Write to FILE (atomically) instead of standard output.")] = None,
+        help="Write to FILE (atomically) instead of standard output (- is standard output).")] = None,
     force: Force = False,
     raw: Annotated[bool, typer.Option(
         "--raw", help="Write cells untouched, for pipelines: no ' before a cell starting with = + - @ tab, "
@@ -88,6 +88,8 @@ def export_csv(
     from .ledger import open_ledger
 
     filters = view_filters(preset, start, end, year, source, field, resolve_today())
+    if output is not None and str(output) == "-":
+        output = None
     with open_ledger(resolve_home()) as ledger:
         if output is None:
             with _utf8_stdout() as stream:

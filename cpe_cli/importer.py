@@ -117,12 +117,15 @@ class _Listing:
 
     def __init__(self) -> None:
         self.count = 0
-        self.lines: set[int] = set()
+        self.rows = 0  # distinct lines; a row's items arrive together, so counting changes is enough
+        self._last_line = 0
         self.items: list[str] = []
 
     def add(self, line: int, text: str) -> None:
         self.count += 1
-        self.lines.add(line)
+        if line != self._last_line:
+            self.rows += 1
+            self._last_line = line
         if len(self.items) < LISTED:
             self.items.append(text)
 
@@ -323,7 +326,7 @@ def import_rows(ledger: Ledger, plan: CsvPlan, *, today: date, default_source: s
     try:
         ledger_exchange.fill_staging(ledger, rows.staged(plan.reader, plan.layout))
         if rows.problems.count:
-            bad = len(rows.problems.lines)
+            bad = rows.problems.rows
             raise CpeError.invalid(f"{bad} invalid row{'s' if bad != 1 else ''} in {source.shown}, nothing "
                                    f"imported: {rows.problems.joined()}")
         would = "would be " if dry_run else ""

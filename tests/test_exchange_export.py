@@ -139,6 +139,14 @@ def test_output_file_is_written_and_summarised(cpe, home, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != home.name) == ["ethics.pdf", "q1.csv"]
 
 
+def test_output_dash_is_standard_output(cpe, home, tmp_path, monkeypatch):
+    seed(cpe, home)
+    monkeypatch.chdir(tmp_path)
+    result = cpe("export", "csv", "--preset", "all", "-o", "-")
+    assert out(result) == out(cpe("export", "csv", "--preset", "all")) and len(as_dicts(out(result))) == 4
+    assert not (tmp_path / "-").exists()
+
+
 def test_an_existing_file_is_refused_without_force_and_replaced_with_it(cpe, home, tmp_path):
     seed(cpe, home)
     target = tmp_path / "out.csv"
