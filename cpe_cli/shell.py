@@ -30,6 +30,9 @@ class CpeGroup(TyperGroup):
             try:
                 return super(CpeGroup, self).main(args=args, prog_name=prog_name or "cpe",
                                                   complete_var=complete_var, standalone_mode=False, **extra)
+            except click_exceptions.NoArgsIsHelpError as problem:
+                typer.echo(problem.format_message())  # `cpe` alone asks for the help, not an error
+                return 0
             except click_exceptions.UsageError as problem:
                 message = problem.format_message()
                 if problem.ctx is not None and problem.ctx.command_path not in ("", "cpe"):

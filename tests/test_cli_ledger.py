@@ -291,3 +291,10 @@ def test_table_fits_the_terminal_width_and_wraps_long_titles(cpe, monkeypatch):
     assert max(len(line) for line in lines) <= 80
     assert sum("A very" in line for line in lines) == 1 and any("column" in line for line in lines)
     assert len(lines) > 8  # the title was wrapped inside its column, not cut
+
+
+def test_cpe_alone_prints_the_help(cpe):
+    result = cpe()
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: cpe [OPTIONS] COMMAND [ARGS]...")
+    assert "\n  total " in result.stdout and result.stderr == ""
