@@ -67,6 +67,8 @@ class StoredRecord(Record):
 
 
 def _refuse_controls(text: str, what: str, allowed: str = "") -> None:
+    if text.isprintable():  # the common case, checked in C: no controls, no bidi overrides (both unprintable)
+        return
     for char in text:
         if char in allowed:
             continue
