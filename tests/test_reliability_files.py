@@ -48,12 +48,19 @@ def refused(result, code: int, says: str) -> None:
 
 
 @pytest.fixture
-def seeded(home, tmp_path):
-    """Two records through the installed script: record 1 with a certificate, record 2 without."""
+def seeded(home, tmp_path, today):
+    """Two records (made through the core: fast): record 1 with a certificate, record 2 without."""
+    from cpe_cli.ledger import open_ledger
+    from cpe_cli.records import build_record
+
     certificate = tmp_path / "certificate.pdf"
     certificate.write_bytes(PDF)
-    assert run(*add_args(title="Seed one", certificate=str(certificate))).returncode == 0
-    assert run(*add_args(title="Seed two", credits="1.5")).returncode == 0
+    with open_ledger(home) as ledger:
+        for title, credits, attached in (("Seed one", "2", certificate), ("Seed two", "1.5", None)):
+            record, _ = build_record({"title": title, "credits": credits, "field_of_study": "Regulatory Ethics",
+                                      "delivery_method": "Group Live", "provider": "AICPA", "date": "2026-06-01"},
+                                     today)
+            ledger.add(record, attached)
     return certificate
 
 
@@ -72,7 +79,7 @@ def stored_names(home: Path) -> list[str]:
 
 # -- modes ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("umask", [0o000, 0o022])
+@pytest.mark.parametrize("umask", [0o000, 0o022], ids=["umask-000", "umask-022"])
 def test_every_writing_command_keeps_the_home_private_under_any_umask(home, tmp_path, umask):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -245,12 +252,12 @@ def test_a_ledger_locked_longer_than_the_timeout(home, seeded, tmp_path, args):
     holder = _hold(home, exclusive_mode=False)
     try:
         started = time.monotonic()
-        result = run(*[arg.replace("{csv}", str(csv_file)) for arg in args], env={"CPE_BUSY_TIMEOUT": "1"})
+        result = run(*[arg.replace("{csv}", str(csv_file)) for arg in args], env={"CPE_BUSY_TIMEOUT": "0.5"})
         waited = time.monotonic() - started
-        refused(result, 1, "is locked by another program (waited 1 s); try again when it has finished")
-        assert 1 <= waited < 20
+        refused(result, 1, "is locked by another program (waited 0.5 s); try again when it has finished")
+        assert 0.5 <= waited < 20
         # While only the write lock is held, reading works (WAL): list and total still answer.
-        assert run("total", "--preset", "all", env={"CPE_BUSY_TIMEOUT": "1"}).stdout == "3.5\n"
+        assert run("total", "--preset", "all", env={"CPE_BUSY_TIMEOUT": "0.5"}).stdout == "3.5\n"
     finally:
         holder.close()
     assert snapshot(home) == before
