@@ -35,4 +35,6 @@ def badge(total: Total, window: Window, source: str, outside: Total) -> Panel:
         body.append(f"\n{outside.count} record{'s' if outside.count != 1 else ''} "
                     f"({format_total(outside.credits)} credits) fall outside this window; "
                     "see them with --preset all-time", style="dim")
+    elif not total.count and source == "all":
+        body.append("\nNo records yet: add one with 'cpe add', or a CSV with 'cpe import FILE'", style="dim")
     return Panel(body, title="Total CPE Credits", title_align="left", expand=False, padding=(0, 2))

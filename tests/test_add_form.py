@@ -154,3 +154,9 @@ def test_badge_in_a_real_terminal(cpe, home):
     assert "Total CPE Credits" in screen and "2.5 credits" in screen
     assert "Jan 1, 2026 - Jun 11, 2026" in screen
     assert "1 record (1.0 credits) fall outside this window" in screen
+
+
+def test_badge_on_an_empty_ledger_says_how_to_start(home):
+    child = spawn("total", env_extra={"NO_COLOR": "1"})
+    child.expect(pexpect.EOF)
+    assert "0.0 credits" in child.before and "No records yet: add one with 'cpe add'" in child.before
