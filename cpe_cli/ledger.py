@@ -240,14 +240,9 @@ class Ledger:
 
     def _all_time(self, filters: Filters) -> Total:
         """From the per-month totals kept by triggers (schema._add_monthly_totals), not a scan of every record."""
-        terms, params = [], []
-        if filters.source != "all":
-            terms.append("source = ?")
-            params.append(filters.source)
-        if filters.field_of_study is not None:
-            terms.append("field_of_study = ?")
-            params.append(filters.field_of_study)
-        where = (" WHERE " + " AND ".join(terms)) if terms else ""
+        from dataclasses import replace
+
+        where, params = self._where(replace(filters, window=Window(None, None, "All time")))  # same column names
         return self._sum(f"SELECT coalesce(sum(hundredths), 0), coalesce(sum(records), 0) FROM monthly_totals{where}",
                          params)
 
