@@ -14,6 +14,7 @@ import io
 import sqlite3
 import string
 import tempfile
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -56,9 +57,10 @@ VALIDATORS = {
 def _valid(name: str, value) -> None:
     """What an accepted value must look like."""
     if name in ("clean_title", "clean_provider", "clean_description"):
-        assert value == value.strip() or name == "clean_description"
-        assert all(char in "\n\t" or char.isprintable() or char == " " or not char.isspace() for char in value)
-        assert "\x00" not in value and "\x1b" not in value
+        allowed = "\n\t" if name == "clean_description" else ""
+        assert value == value.strip()
+        assert not any(unicodedata.category(char) == "Cc" and char not in allowed for char in value)
+        assert not any("\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069" for char in value)
     elif name == "match_field":
         assert value in catalog.FIELD_NAMES
     elif name == "match_delivery":
