@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -60,7 +61,7 @@ def _csv(folder: Path, name: str, data: bytes | str) -> None:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> Path:
+def inputs(tmp_path_factory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("hostile-inputs")
     # Certificates that are not a small regular file.
     (folder / "a-folder.pdf").mkdir()
@@ -109,7 +110,9 @@ def inputs(tmp_path_factory) -> Path:
         archive.writestr("../escaped.txt", b"gotcha")
         archive.writestr("/tmp/absolute.txt", b"gotcha")
         archive.writestr("manifest.json", b"{}")
-    return folder
+    yield folder
+    for big in ("huge-cell.csv", "big.pdf"):  # 110 MB that pytest would otherwise keep for three runs
+        (folder / big).unlink()
 
 
 # -- the table -------------------------------------------------------------------------------------
