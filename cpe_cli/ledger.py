@@ -301,6 +301,26 @@ def _stored_record(row: tuple) -> StoredRecord:
                         source=source, certificate=certificate, added_at=added_at, changed_at=changed_at)
 
 
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Turn on WAL mode (persistent in the file), retrying while another process holds a lock.
+
+    Changing the journal mode needs the database to itself, and SQLite can
+    answer "locked" at once instead of waiting out the busy timeout when
+    several processes create a new ledger at the same moment; so wait here.
+    """
+    import time
+
+    deadline = time.monotonic() + busy_timeout_seconds()
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as problem:
+            if "locked" not in str(problem) and "busy" not in str(problem) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 @contextmanager
 def open_ledger(home: Path) -> Iterator[Ledger]:
     """Open (creating and migrating as needed) the ledger in ``home``.
@@ -318,7 +338,7 @@ def open_ledger(home: Path) -> Iterator[Ledger]:
     try:
         try:
             if schema.check_compatible(conn, shown):
-                conn.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(conn)
                 schema.migrate(conn, shown)
         except sqlite3.Error as problem:
             raise _translate(problem, shown) from None
