@@ -132,7 +132,7 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
                     try:
                         files[member] = _add_member(tar, member, certificates.stored_path(ledger.home, stored_name))
                     except FileNotFoundError:
-                        if not _still_named(ledger.conn, stored_name):
+                        if not ledger.certificate_is_owned(stored_name):
                             raise _Vanished() from None
                         summary.warnings.append(f"certificate file certificates/{stored_name} is missing; "
                                                 "backed up without it (run 'cpe verify')")
@@ -191,12 +191,6 @@ def _snapshot(conn: sqlite3.Connection, path: Path, summary: BackupSummary) -> l
         raise CpeError.failed(f"the database names a certificate file {unsafe[0]!r} outside the certificate "
                               "folder (it was altered); run 'cpe verify'")
     return rows
-
-
-def _still_named(conn: sqlite3.Connection, stored_name: str) -> bool:
-    return conn.execute("SELECT 1 FROM records WHERE certificate_stored = ? UNION "
-                        "SELECT 1 FROM trash WHERE certificate_stored = ?", (stored_name, stored_name)).fetchone() \
-        is not None
 
 
 class _HashingReader:

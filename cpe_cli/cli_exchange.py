@@ -15,18 +15,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import catalog
-from .cli_options import FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, view_filters
+from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_record_sources,
+                          view_filters)
 from .environment import resolve_home, resolve_today
 from .shell import warn
 
 PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files import in a blink: no bar
 
 Force = Annotated[bool, typer.Option("--force", help="Replace the output file if it already exists.")]
-
-
-def _complete_import_sources(incomplete: str) -> list[str]:
-    return [name for name in catalog.SOURCES if name.startswith(incomplete)]
 
 
 export_app = typer.Typer(
@@ -165,7 +161,7 @@ def _progress_bar(size: int | None) -> Iterator[Callable[[int], None] | None]:
 def import_records(
     file: Annotated[str, typer.Argument(metavar="FILE|-", help="CSV file to read, or - for standard input.")],
     source: Annotated[Optional[str], typer.Option(
-        "--source", "-s", metavar="lumiq|external", autocompletion=_complete_import_sources,
+        "--source", "-s", metavar="lumiq|external", autocompletion=complete_record_sources,
         help="Source of rows that have none (default external; platform exports: lumiq).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Validate every row and report what would be added; write nothing.")] = False,

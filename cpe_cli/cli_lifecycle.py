@@ -175,8 +175,8 @@ def edit(
         if after is None:
             typer.echo(f"Record {record_id} unchanged.")
             return
-        duplicate = ledger.find_duplicate(after)
-        if duplicate is not None and duplicate != after.id:
+        duplicate = ledger.find_duplicate(after, exclude_id=after.id)
+        if duplicate is not None:
             warn(f"record {after.id} now looks like a duplicate of record {duplicate} "
                  "(same source, title, date, provider, credits, field and method)")
         typer.echo(f"Updated record {after.id}: {_plain('; '.join(lifecycle.describe_changes(before, after)))}.")

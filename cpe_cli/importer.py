@@ -267,6 +267,12 @@ class _Reader:
         if not os.path.lexists(path):
             self.unattached.add(line, str(line))
             return None
+        folder = os.path.realpath(self.source.folder)
+        if os.path.commonpath([folder, os.path.realpath(path)]) != folder:
+            # A downloaded CSV must not make cpe copy ~/.ssh/id_rsa into the ledger (and an auditor's ZIP).
+            self.problems.add(line, f"line {line} ({layout.labels['certificate']}): certificate {cell!r} is "
+                                    "outside the CSV file's folder; put the file beside the CSV")
+            return False
         try:
             certificates.check_certificate(path)
         except CpeError as problem:

@@ -155,30 +155,54 @@ class Ledger:
             raise
 
     def recover(self) -> None:
-        """Undo what a killed command left half-done (see certificates.py)."""
+        """Undo what a killed command left half-done (see certificates.py).
+
+        Only when the write lock is free at once: while another command holds
+        it, its own files are in ``.incoming/`` and it is alive, so there is
+        nothing to undo, and a reader (``cpe total``) must not wait for it.
+        """
         if not certificates.has_incoming(self.home):
             return
-        with self.write():
-            certificates.recover_incoming(self.home, self._certificate_is_referenced)
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return  # a live writer holds the lock; it, or the next command, finishes the job
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
+        try:
+            certificates.recover_incoming(self.home, self.certificate_is_owned)
+            self.conn.execute("COMMIT")
+        except BaseException as problem:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(problem, sqlite3.Error):
+                raise _translate(problem, self.shown) from None
+            if isinstance(problem, OSError):
+                raise CpeError.failed(f"cannot finish an interrupted command's cleanup in "
+                                      f"{certificates.incoming_dir(self.home)}: {problem.strerror}") from None
+            raise
 
-    def _certificate_is_referenced(self, stored_name: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM records WHERE certificate_stored = ?",
-                                 (stored_name,)).fetchone() is not None
+    def certificate_is_owned(self, stored_name: str) -> bool:
+        """Whether a record, or a record in the trash (kept for ``cpe rm --undo``), names this stored file."""
+        return self.conn.execute("SELECT 1 FROM records WHERE certificate_stored = ? UNION ALL "
+                                 "SELECT 1 FROM trash WHERE certificate_stored = ?",
+                                 (stored_name, stored_name)).fetchone() is not None
 
     # -- writing ------------------------------------------------------
     def add(self, record: Record, certificate_file: Path | None = None) -> AddResult:
         """Add one record (and copy its certificate) atomically."""
-        with self.write():
-            staged: Certificate | None = None
-            if certificate_file is not None:
-                staged = certificates.stage_certificate(self.home, certificate_file)
-            try:
+        staged: Certificate | None = None
+        try:
+            with self.write():
+                if certificate_file is not None:
+                    staged = certificates.stage_certificate(self.home, certificate_file)
                 duplicate_of = self.find_duplicate(record)
                 new_id = self._insert(record, staged)
-            except BaseException:
-                if staged is not None:
-                    certificates.abandon_staged(self.home, staged)
-                raise
+        except BaseException:  # nothing was committed (a failed COMMIT included): the copy goes too
+            if staged is not None:
+                certificates.abandon_staged(self.home, staged)
+            raise
         if staged is not None:
             certificates.finish_staged(self.home, staged)
         return AddResult(id=new_id, duplicate_of=duplicate_of)
@@ -201,12 +225,15 @@ class Ledger:
         return int(cursor.lastrowid)
 
     # -- reading ------------------------------------------------------
-    def find_duplicate(self, record: Record) -> int | None:
+    def find_duplicate(self, record: Record, *, exclude_id: int | None = None) -> int | None:
+        """The lowest id of another record for the same course taken once (``exclude_id``: the record itself)."""
         row = self.conn.execute(
             "SELECT id FROM records WHERE source = ? AND title = ? AND completed_on = ? AND provider = ? "
-            "AND credits_hundredths = ? AND field_of_study = ? AND delivery_method = ? ORDER BY id LIMIT 1",
+            "AND credits_hundredths = ? AND field_of_study = ? AND delivery_method = ? AND id IS NOT ? "
+            "ORDER BY id LIMIT 1",
             (record.source, record.title, record.completed_on.isoformat(), record.provider,
-             to_hundredths(record.credits), record.field_of_study, record.delivery_method)).fetchone()
+             to_hundredths(record.credits), record.field_of_study, record.delivery_method,
+             exclude_id)).fetchone()
         return row[0] if row else None
 
     @staticmethod
@@ -233,9 +260,13 @@ class Ledger:
         where, params = self._where(filters)
         return self._sum(f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params)
 
-    def total_outside(self, filters: Filters) -> Total:
-        """What the same source and field hold outside the window (the "not shown" hint): all time minus it."""
-        everything, inside = self._all_time(filters), self.total(filters)
+    def total_outside(self, filters: Filters, inside: Total | None = None) -> Total:
+        """What the same source and field hold outside the window (the "not shown" hint): all time minus it.
+
+        ``inside`` is the window's total when the caller has it already.
+        """
+        everything = self._all_time(filters)
+        inside = inside if inside is not None else self.total(filters)
         return Total(credits=everything.credits - inside.credits, count=everything.count - inside.count)
 
     def _all_time(self, filters: Filters) -> Total:

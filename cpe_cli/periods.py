@@ -113,6 +113,8 @@ def resolve_window(today: date, preset: str | None = None, start: str | None = N
         if first is not None and last is None:
             last = today
         if first is not None and last is not None and first > last:
+            if end is None:
+                raise CpeError.invalid(f"--from {first.isoformat()} is after today ({today.isoformat()})")
             raise CpeError.invalid(f"--from {first.isoformat()} is after --to {last.isoformat()}")
         return Window(first, last, "Custom range")
     return preset_window(preset or DEFAULT_PRESET, today)

@@ -28,7 +28,7 @@ def show_total(home: Path, today: date, *, preset=None, start=None, end=None, ye
     with open_ledger(home) as ledger:
         result = ledger.total(filters)
         badge_wanted = terminal and not as_json
-        outside = ledger.total_outside(filters) if badge_wanted else None
+        outside = ledger.total_outside(filters, inside=result) if badge_wanted else None
     if as_json:
         import json
 
@@ -87,7 +87,7 @@ def show_list(home: Path, today: date, *, preset=None, start=None, end=None, yea
                 from .periods import describe
 
                 warn(f"no records in {filters.window.label.lower()} ({describe(filters.window)})")
-                outside = ledger.total_outside(filters)
+                outside = ledger.total_outside(filters, inside=result)
                 if outside.count:
                     warn(f"{outside.count} record(s) ({format_total(outside.credits)} credits) are outside this "
                          "window; see them with --preset all-time")
