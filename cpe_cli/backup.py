@@ -34,13 +34,14 @@ import shutil
 import sqlite3
 import stat
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from . import __version__, certificates, schema
 from .errors import CpeError
-from .ledger import DATABASE_NAME, _now, open_ledger
+from .ledger import DATABASE_NAME, _now, busy_timeout_seconds, open_ledger
 from .lifecycle import existing_ledger, is_safe_stored_name
 
 FORMAT = "cpe-backup"
@@ -268,7 +269,11 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
         summary.created_at = str(manifest.get("created_at", ""))
         _check_database(staging / DATABASE_NAME, archive)
         _settle(staging, today, summary)
-        old = _swap(staging, home)
+        with _writers_held_off(home):
+            if not force and _home_contents(home) is not None:  # a record arrived while we unpacked
+                raise CpeError.invalid(f"{home} is no longer empty (it holds {_home_contents(home)}); "
+                                       "add --force to replace it")
+            old = _swap(staging, home)
     except BaseException:
         shutil.rmtree(made or staging, ignore_errors=True)
         raise
@@ -278,6 +283,31 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
         except OSError as problem:
             summary.warnings.append(f"the replaced ledger was left at {old} ({problem.strerror}); remove it yourself")
     return summary
+
+
+@contextmanager
+def _writers_held_off(home: Path):
+    """Hold the old ledger's write lock through the swap, so no command commits into the ledger being replaced.
+
+    A command that was waiting for the lock then finds its database file moved, and SQLite refuses the
+    write (an error, never a silent loss).
+    """
+    database = home / DATABASE_NAME
+    if not database.is_file() or os.path.islink(database):
+        yield
+        return
+    conn = sqlite3.connect(database, timeout=busy_timeout_seconds(), isolation_level=None)
+    try:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as problem:
+            raise CpeError.failed(f"{database} is in use by another program ({problem}); "
+                                  "restore when no other cpe command is running") from None
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
 
 
 def _home_contents(home: Path) -> str | None:

@@ -1,6 +1,7 @@
 """Regressions found in review: trash-owned files survive recovery, readers never wait on a writer's cleanup,
 edit warns of a duplicate of another record, and imports attach only files beside the CSV."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -83,3 +84,23 @@ def test_import_still_attaches_a_file_beside_the_csv(cpe, home, tmp_path):
                         "T,1,Taxes,Group Live,2026-05-01,P,cert.pdf\n")
     assert cpe("import", str(csv_file)).exit_code == 0
     assert cpe("show", "1", "--json").stdout.count("cert.pdf") >= 1
+
+
+def test_restore_does_not_swap_a_ledger_another_command_is_writing(cpe, home, tmp_path, monkeypatch):
+    cpe(*add_args(title="In the backup"))
+    archive = tmp_path / "b.tar.gz"
+    assert cpe("backup", str(archive)).exit_code == 0
+    cpe(*add_args(title="Written after the backup"))
+    holder = sqlite3.connect(home / "cpe.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a command in the middle of a write
+    monkeypatch.setenv("CPE_BUSY_TIMEOUT", "0.5")
+    try:
+        result = cpe("restore", str(archive), "--force")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "in use by another program" in result.stderr
+    assert [r["title"] for r in json.loads(cpe("list", "--format", "json").stdout)] == \
+        ["Written after the backup", "In the backup"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cpe-home.restore-")]
