@@ -41,7 +41,7 @@ from pathlib import Path
 
 from . import __version__, certificates, schema
 from .errors import CpeError
-from .ledger import DATABASE_NAME, _now, busy_timeout_seconds, open_ledger
+from .ledger import DATABASE_NAME, utc_timestamp, busy_timeout_seconds, open_ledger
 from .lifecycle import existing_ledger, is_safe_stored_name
 
 FORMAT = "cpe-backup"
@@ -142,7 +142,7 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
                         summary.warnings.append(f"certificate file certificates/{stored_name} does not match its "
                                                 "SHA-256; backed up as it is (run 'cpe verify')")
                 summary.certificates = len(files) - 1
-                manifest = {"format": FORMAT, "version": FORMAT_VERSION, "created_at": _now(),
+                manifest = {"format": FORMAT, "version": FORMAT_VERSION, "created_at": utc_timestamp(),
                             "cpe_version": __version__, "schema_version": schema.SCHEMA_VERSION,
                             "records": summary.records, "trash": summary.trash, "files": files}
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())

@@ -153,7 +153,7 @@ def stage_certificate(home: Path, source: Path) -> Certificate:
         os.link(staged, stored_path(home, stored_name))
         fsync_dir(certificates_dir(home))
     except BaseException as problem:
-        _discard(stored_path(home, stored_name), staged)
+        discard(stored_path(home, stored_name), staged)
         if isinstance(problem, OSError):
             raise CpeError.failed(f"could not store the certificate: {problem.strerror or problem}") from None
         raise
@@ -164,12 +164,12 @@ def stage_certificate(home: Path, source: Path) -> Certificate:
 
 def finish_staged(home: Path, certificate: Certificate) -> None:
     """Drop the incoming mark once the record naming the file is committed."""
-    _discard(incoming_dir(home) / certificate.stored_name)
+    discard(incoming_dir(home) / certificate.stored_name)
 
 
 def abandon_staged(home: Path, certificate: Certificate) -> None:
     """Remove a staged copy whose record was not committed (the incoming mark last, so a crash here is recovered)."""
-    _discard(stored_path(home, certificate.stored_name), incoming_dir(home) / certificate.stored_name)
+    discard(stored_path(home, certificate.stored_name), incoming_dir(home) / certificate.stored_name)
 
 
 def has_incoming(home: Path) -> bool:
@@ -191,18 +191,18 @@ def recover_incoming(home: Path, is_referenced: Callable[[str], bool]) -> list[s
         names = [entry.name for entry in entries]
     for name in names:
         if is_referenced(name):
-            _discard(incoming_dir(home) / name)
+            discard(incoming_dir(home) / name)
         else:
-            _discard(stored_path(home, name), incoming_dir(home) / name)
+            discard(stored_path(home, name), incoming_dir(home) / name)
             undone.append(name)
     return undone
 
 
 def remove_stored(home: Path, stored_name: str) -> None:
-    _discard(stored_path(home, stored_name))
+    discard(stored_path(home, stored_name))
 
 
-def _discard(*paths: Path) -> None:
+def discard(*paths: Path) -> None:
     for path in paths:
         try:
             os.unlink(path)

@@ -102,7 +102,7 @@ def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[
             os.fsync(handle.fileno())
         _publish(temporary, path, force)
     except BaseException as problem:
-        _unlink(temporary)
+        certificates.discard(temporary)
         if isinstance(problem, OSError):
             raise CpeError.failed(f"could not write {path}: {problem.strerror or problem}; "
                                   "nothing was written") from None
@@ -122,18 +122,11 @@ def _publish(temporary: Path, path: Path, force: bool) -> None:
             if os.path.lexists(path):
                 raise CpeError.invalid(f"{path} already exists; use --force to replace it") from None
             os.replace(temporary, path)
-        _unlink(temporary)
+        certificates.discard(temporary)
     try:
         certificates.fsync_dir(path.parent)
     except OSError:
         pass  # some file systems refuse to fsync a folder; the rename itself is done
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 # -- CSV -----------------------------------------------------------------------

@@ -65,7 +65,7 @@ class AddResult:
     duplicate_of: int | None
 
 
-def _now() -> str:
+def utc_timestamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -208,7 +208,7 @@ class Ledger:
         return AddResult(id=new_id, duplicate_of=duplicate_of)
 
     def _insert(self, record: Record, certificate: Certificate | None) -> int:
-        stamp = _now()
+        stamp = utc_timestamp()
         cursor = self.conn.execute(
             "INSERT INTO records (title, credits, credits_hundredths, field_of_study, state, completed_on, "
             "delivery_method, provider, description, source, certificate_name, certificate_stored, "

@@ -20,9 +20,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
-from .ledger import Filters, Ledger, _translate
+from .ledger import Filters, Ledger, _translate, utc_timestamp
 from .records import Certificate
 from .serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
 
@@ -160,7 +159,7 @@ def attach_staged(ledger: Ledger, line: int, certificate: Certificate) -> None:
 
 def insert_kept(ledger: Ledger) -> int:
     """Copy the new rows into the ledger in file order (inside ``ledger.write()``); return how many."""
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = utc_timestamp()
     columns = ", ".join(_RECORD_COLUMNS)
     cursor = ledger.conn.execute(
         f"INSERT INTO main.records ({columns}, added_at, changed_at) "

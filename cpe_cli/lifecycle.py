@@ -34,7 +34,7 @@ from pathlib import Path
 from . import certificates
 from .credits import canonical_text, to_hundredths
 from .errors import CpeError
-from .ledger import DATABASE_NAME, Ledger, _now, open_ledger
+from .ledger import DATABASE_NAME, Ledger, utc_timestamp, open_ledger
 from .records import Certificate, Record, StoredRecord
 
 TRASH_DAYS = 30
@@ -100,7 +100,7 @@ class _FileChanges:
         for staged in self.staged:
             certificates.abandon_staged(self.home, staged)
         for name in self.dropped:
-            _unlink(certificates.incoming_dir(self.home) / name)
+            certificates.discard(certificates.incoming_dir(self.home) / name)
 
     def committed(self) -> None:
         for staged in self.staged:
@@ -108,14 +108,7 @@ class _FileChanges:
         for name in self.dropped:
             # The file first, then its mark: a crash in between leaves a mark that recovery completes.
             certificates.remove_stored(self.home, name)
-            _unlink(certificates.incoming_dir(self.home) / name)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+            certificates.discard(certificates.incoming_dir(self.home) / name)
 
 
 @contextmanager
@@ -188,7 +181,7 @@ def remove_records(ledger: Ledger, record_ids: list[int], today: date, *, purge:
         removed = fetch(ledger, record_ids)
         conn = ledger.conn
         batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM trash").fetchone()[0]
-        stamp = _now()
+        stamp = utc_timestamp()
         for record in removed:
             if purge:
                 files.drop(record.certificate.stored_name if record.certificate else None)
@@ -267,7 +260,7 @@ def edit_record(ledger: Ledger, before: StoredRecord, record: Record, today: dat
             "certificate_stored": certificate.stored_name if certificate else None,
             "certificate_sha256": certificate.sha256 if certificate else None,
             "certificate_size": certificate.size if certificate else None,
-            "changed_at": _now(),
+            "changed_at": utc_timestamp(),
         }
         ledger.conn.execute(f"UPDATE records SET {', '.join(f'{name} = ?' for name in values)} WHERE id = ?",
                             (*values.values(), before.id))

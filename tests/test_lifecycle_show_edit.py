@@ -102,7 +102,7 @@ def test_show_does_not_pass_terminal_escapes_through(home, today, cpe):
 
 def test_edit_changes_the_given_fields_and_the_changed_time(cpe, record_with_certificate, monkeypatch):
     before = shown(cpe)
-    monkeypatch.setattr(lifecycle, "_now", lambda: "2026-06-11T12:00:00+00:00")
+    monkeypatch.setattr(lifecycle, "utc_timestamp", lambda: "2026-06-11T12:00:00+00:00")
     result = cpe("edit", "1", "--credits", "2.5", "--title", "Ethics for CPAs, 2026", "--state", "",
                  "--field", "behav")
     assert result.exit_code == 0, result.stderr
@@ -201,7 +201,7 @@ def test_a_failure_inside_the_edit_changes_nothing(cpe, record_with_certificate,
     def fail():
         raise CpeError.failed("disk trouble")
 
-    monkeypatch.setattr(lifecycle, "_now", fail)
+    monkeypatch.setattr(lifecycle, "utc_timestamp", fail)
     result = cpe("edit", "1", "--certificate", str(files[1]), "--credits", "3")
     assert result.exit_code == 1 and result.stderr == "Error: disk trouble\n"
     assert snapshot(home) == before
@@ -217,7 +217,7 @@ from datetime import date
 
 home, new_file, moment = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 if moment == "before-commit":
-    lifecycle._now = lambda: os._exit(9)  # called for "changed_at", inside the transaction
+    lifecycle.utc_timestamp = lambda: os._exit(9)  # called for "changed_at", inside the transaction
 else:
     lifecycle._FileChanges.committed = lambda self: os._exit(9)
 with open_ledger(home) as ledger:
