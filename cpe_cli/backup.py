@@ -363,7 +363,10 @@ def _unpack(archive: Path, staging: Path) -> dict:
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise CpeError.invalid(f"backup {archive} is not a regular file")
-    os.mkdir(staging / CERTIFICATES, 0o700)
+    try:
+        os.mkdir(staging / CERTIFICATES, 0o700)
+    except OSError as problem:
+        raise CpeError.failed(f"cannot unpack the backup next to the home: {problem.strerror}") from None
     unpacked: dict[str, dict] = {}
     manifest_bytes = None
     with os.fdopen(fd, "rb") as raw:
@@ -515,10 +518,10 @@ def _swap(staging: Path, home: Path) -> Path | None:
             os.rename(staging, home)
         except OSError as problem:
             raise CpeError.failed(f"could not move the restored ledger into {home}: {problem.strerror}") from None
-        certificates.fsync_dir(home.parent)
+        _sync_after_swap(home.parent)
         return None
     if _exchange(staging, home):
-        certificates.fsync_dir(home.parent)
+        _sync_after_swap(home.parent)
         return staging
     aside = home.parent / f".{home.name}.old-{uuid.uuid4().hex[:12]}"
     try:
@@ -530,8 +533,18 @@ def _swap(staging: Path, home: Path) -> Path | None:
     except BaseException:
         os.rename(aside, home)
         raise
-    certificates.fsync_dir(home.parent)
+    _sync_after_swap(home.parent)
     return aside
+
+
+def _sync_after_swap(folder: Path) -> bool:
+    """Flush the rename to disk, as a best effort: once the swap has happened, a failure here must not
+    be taken for a failed restore (whose clean-up would then delete the ledger just set aside)."""
+    try:
+        certificates.fsync_dir(folder)
+    except OSError:
+        return False
+    return True
 
 
 def _exchange(first: Path, second: Path) -> bool:
