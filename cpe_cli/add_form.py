@@ -105,6 +105,14 @@ FORM_FIELDS: tuple[str, ...] = ("title", "credits", "field_of_study", "state", "
 CLEAR = "-"
 
 
+def _ask_from_list(label: str, choices: tuple[str, ...], parse: Callable[[str], object],
+                   default: str | None) -> str:
+    """Show the numbered list, then accept a number, a name or a unique prefix; return the canonical name."""
+    _say(f"{label}:\n" + _numbered(choices))
+    pick = _by_number(choices, parse)
+    return pick(_ask(f"{label} (number or name)", pick, default=default))
+
+
 def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ...], today: date, home: Path, *,
                 defaults: dict[str, str | None], clearable: bool = False) -> None:
     """Ask each ``wanted`` field in the form's order, offering ``defaults``; with ``clearable``, "-" empties
@@ -117,20 +125,16 @@ def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ..
     if "credits" in wanted:
         values["credits"] = _ask("CPE Credits", parse_credits, default=default("credits"))
     if "field_of_study" in wanted:
-        _say("Field of Study:\n" + _numbered(catalog.FIELD_NAMES))
-        pick = _by_number(catalog.FIELD_NAMES, records.match_field)
-        values["field_of_study"] = pick(_ask("Field of Study (number or name)", pick,
-                                             default=default("field_of_study")))
+        values["field_of_study"] = _ask_from_list("Field of Study", catalog.FIELD_NAMES, records.match_field,
+                                                  default("field_of_study"))
     if "state" in wanted:
         values["state"] = _ask_optional("State (optional, code or name)", records.match_state,
                                         default("state"), clearable) or None
     if "date" in wanted:
         values["date"] = _ask("Date", lambda text: completion_date(text, today), default=default("date"))
     if "delivery_method" in wanted:
-        _say("Delivery Method:\n" + _numbered(catalog.DELIVERY_NAMES))
-        pick = _by_number(catalog.DELIVERY_NAMES, records.match_delivery)
-        values["delivery_method"] = pick(_ask("Delivery Method (number or name)", pick,
-                                              default=default("delivery_method")))
+        values["delivery_method"] = _ask_from_list("Delivery Method", catalog.DELIVERY_NAMES,
+                                                   records.match_delivery, default("delivery_method"))
     if "provider" in wanted:
         values["provider"] = _ask_provider(home, default("provider"))
     if "description" in wanted:

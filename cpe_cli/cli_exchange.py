@@ -15,14 +15,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_record_sources,
-                          view_filters)
+from .cli_options import FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_record_sources
 from .environment import resolve_home, resolve_today
 from .shell import warn
 
 PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files import in a blink: no bar
 
 Force = Annotated[bool, typer.Option("--force", help="Replace the output file if it already exists.")]
+
+
+def _view(preset, start, end, year, source, field):
+    from .views import resolve_filters
+
+    return resolve_filters(resolve_today(), preset, start, end, year, source, field)
 
 
 export_app = typer.Typer(
@@ -83,7 +88,7 @@ def export_csv(
     from .exporter import write_csv_file, write_view_csv
     from .ledger import open_ledger
 
-    filters = view_filters(preset, start, end, year, source, field, resolve_today())
+    filters = _view(preset, start, end, year, source, field)
     if output is not None and str(output) == "-":
         output = None
     with open_ledger(resolve_home()) as ledger:
@@ -122,7 +127,7 @@ def export_zip(
     from .exporter import write_zip
     from .ledger import open_ledger
 
-    filters = view_filters(preset, start, end, year, source, field, resolve_today())
+    filters = _view(preset, start, end, year, source, field)
     with open_ledger(resolve_home()) as ledger:
         target, summary = write_zip(ledger, filters, output, force=force, skip_missing=skip_missing)
     if summary.missing:

@@ -30,10 +30,3 @@ SourceFilter = Annotated[str, typer.Option(
 FieldFilter = Annotated[Optional[str], typer.Option(
     "--field", "-f", metavar="FIELD", autocompletion=complete_fields,
     help="Only this NASBA field of study (a unique prefix is enough).")]
-
-
-def view_filters(preset, start, end, year, source, field, today):
-    """Resolve the shared view options into core ``Filters`` (raises ``CpeError`` on bad input)."""
-    from .views import resolve_filters
-
-    return resolve_filters(today, preset, start, end, year, source, field)

@@ -140,10 +140,30 @@ class Ledger:
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction holding SQLite's write lock from the start."""
+        self._begin_immediate(wait=True)
+        with self._committing():
+            yield
+
+    def _begin_immediate(self, *, wait: bool) -> bool:
+        """Take the write lock; without ``wait``, say False at once when another command holds it."""
+        if not wait:
+            self.conn.execute("PRAGMA busy_timeout = 0")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as problem:
+            if not wait and ("locked" in str(problem) or "busy" in str(problem)):
+                return False
+            raise _translate(problem, self.shown) from None
         except sqlite3.Error as problem:
             raise _translate(problem, self.shown) from None
+        finally:
+            if not wait:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
+        return True
+
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        """Commit the open transaction when the block succeeds; roll it back, whatever was raised, when not."""
         try:
             yield
             self.conn.execute("COMMIT")
@@ -163,25 +183,14 @@ class Ledger:
         """
         if not certificates.has_incoming(self.home):
             return
-        self.conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
+        if not self._begin_immediate(wait=False):
             return  # a live writer holds the lock; it, or the next command, finishes the job
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
-        try:
-            certificates.recover_incoming(self.home, self.certificate_is_owned)
-            self.conn.execute("COMMIT")
-        except BaseException as problem:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if isinstance(problem, sqlite3.Error):
-                raise _translate(problem, self.shown) from None
-            if isinstance(problem, OSError):
+        with self._committing():
+            try:
+                certificates.recover_incoming(self.home, self.certificate_is_owned)
+            except OSError as problem:
                 raise CpeError.failed(f"cannot finish an interrupted command's cleanup in "
                                       f"{certificates.incoming_dir(self.home)}: {problem.strerror}") from None
-            raise
 
     def certificate_is_owned(self, stored_name: str) -> bool:
         """Whether a record, or a record in the trash (kept for ``cpe rm --undo``), names this stored file."""
