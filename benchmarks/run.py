@@ -14,7 +14,7 @@ What it does:
   ledger is first created by the real ``cpe`` (``cpe total`` in an empty
   ``CPE_HOME`` creates and migrates it), so the schema is exactly the tool's; the
   records are then written directly with ``sqlite3.executemany`` (seeded
-  ``random.Random``: NASBA fields from ``cpe_cli.catalog``, real delivery methods
+  ``random.Random``: NASBA fields from ``cpe_cli.core.catalog``, real delivery methods
   with credits in their NASBA increments, providers, 6 years of dates up to
   ``CPE_TODAY``, part of them from the ``lumiq`` source).
 * Writes the *floor* script beside them (``benchmarks/.cache/floor.py``): what

@@ -12,19 +12,19 @@ import sys
 
 def main() -> None:
     if os.environ.get("_CPE_COMPLETE"):
-        from .fastcomplete import complete
+        from .cli.completion import complete
 
         answer = complete(os.environ)
         if answer is not None:
             sys.stdout.write(answer)
             sys.exit(0)
     else:
-        from .fastpath import run as run_fast
+        from .cli.fast_route import run as run_fast
 
         code = run_fast(sys.argv[1:])
         if code is not None:
             sys.exit(code)
-    from .cli import run
+    from .cli.app import run
 
     run()
 

@@ -40,7 +40,7 @@ def today() -> date:
 @pytest.fixture
 def cpe():
     """Run cpe in-process through Typer's CliRunner: cpe("list", "--format", "json")."""
-    from cpe_cli.cli import app
+    from cpe_cli.cli.app import app
 
     runner = CliRunner()
 

@@ -12,7 +12,7 @@ from conftest import add_args, installed_cpe
 
 @pytest.fixture
 def on_terminal(monkeypatch):
-    monkeypatch.setattr("cpe_cli.cli._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.app._stdin_is_terminal", lambda: True)
 
 
 def listed(cpe):

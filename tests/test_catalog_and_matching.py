@@ -3,8 +3,10 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from cpe_cli import catalog, records
-from cpe_cli.errors import CpeError
+from cpe_cli.core import catalog
+
+from cpe_cli.core import records
+from cpe_cli.core.errors import CpeError
 
 NASBA_FIELDS = ["Accounting", "Accounting (Governmental)", "Auditing", "Auditing (Governmental)",
                 "Behavioral Ethics", "Business Law", "Business Management & Organization",

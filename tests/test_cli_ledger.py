@@ -142,7 +142,7 @@ def test_empty_window_says_so_and_points_at_the_rest(cpe):
 
 
 def test_list_table_does_not_pass_terminal_escapes_through(cpe, home):
-    from cpe_cli.ledger import open_ledger
+    from cpe_cli.store.ledger import open_ledger
     cpe(*add_args())
     with open_ledger(home) as ledger:  # a record written by an older or foreign tool
         ledger.conn.execute("UPDATE records SET title = 'evil\x1b]0;pwned\x07\x1b[2J'")
@@ -201,7 +201,7 @@ def test_exact_decimals_through_the_cli(cpe):
 def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     import sys
     seed(cpe)
-    monkeypatch.setattr("cpe_cli.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.app._stdout_is_terminal", lambda: True)
     result = cpe("total", "--source", "external")
     assert result.exit_code == 0
     out = result.stdout
@@ -245,7 +245,7 @@ def test_damaged_database_is_exit_1_one_line(cpe, home):
 def test_unexpected_errors_are_one_line_unless_debugging(cpe, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr("cpe_cli.ledger.Ledger.total", explode)
+    monkeypatch.setattr("cpe_cli.store.ledger.Ledger.total", explode)
     result = cpe("total")
     assert result.exit_code == 1
     assert "unexpected RuntimeError: boom" in one_error_line(result)

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from cpe_cli.credits import canonical_text, format_total, from_hundredths, increment_warning, parse_credits, \
+from cpe_cli.core.credits import canonical_text, format_total, from_hundredths, increment_warning, parse_credits, \
     to_hundredths
-from cpe_cli.errors import CpeError
+from cpe_cli.core.errors import CpeError
 
 
 @pytest.mark.parametrize("text, value", [("1", "1"), ("1.5", "1.5"), ("0.2", "0.2"), ("1000", "1000"),

@@ -14,7 +14,7 @@ from conftest import installed_cpe
 from helpers import snapshot
 from test_exchange_support import add, as_dicts, only_error, out
 
-from cpe_cli.serialize import COLUMNS
+from cpe_cli.core.serialize import COLUMNS
 
 
 def seed(cpe, home):
@@ -180,7 +180,7 @@ def test_impossible_outputs_are_refused_and_nothing_changes(cpe, home, tmp_path,
 
 def test_a_failure_while_writing_leaves_no_file(cpe, home, tmp_path, monkeypatch):
     seed(cpe, home)
-    from cpe_cli import exporter
+    from cpe_cli.ops import exporter
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -216,7 +216,7 @@ def test_a_closed_pipe_is_not_an_error(home):
 
 def _fill(home, count: int) -> None:
     """``count`` records written straight into a migrated ledger (fast; the export is what is measured)."""
-    from cpe_cli.ledger import open_ledger
+    from cpe_cli.store.ledger import open_ledger
 
     with open_ledger(home):
         pass
@@ -256,8 +256,8 @@ def test_only_free_text_can_start_like_a_formula():
     """The bulk export escapes and quotes title, provider, description and certificate only: every other cell
     is an id, an ISO date, a decimal or a name from the catalog, and none of those starts with a trigger or
     holds a character that needs quoting."""
-    from cpe_cli import catalog
-    from cpe_cli.serialize import FORMULA_TRIGGERS, FREE_TEXT
+    from cpe_cli.core import catalog
+    from cpe_cli.core.serialize import FORMULA_TRIGGERS, FREE_TEXT
 
     assert set(COLUMNS) - set(FREE_TEXT) == {"id", "date", "credits", "field_of_study", "delivery_method", "state",
                                              "source"}

@@ -15,9 +15,11 @@ from helpers import snapshot
 from test_exchange_support import (OWN_HEADER, PLATFORM_HEADER, add, error_line, only_error, platform_row,
                                    write_rows)
 
-from cpe_cli import importer, ledger_exchange
-from cpe_cli.importer import CsvSource, import_csv
-from cpe_cli.ledger import open_ledger
+from cpe_cli.ops import importer
+
+from cpe_cli.store import exchange as ledger_exchange
+from cpe_cli.ops.importer import CsvSource, import_csv
+from cpe_cli.store.ledger import open_ledger
 
 
 def listed(cpe, *view):
@@ -403,7 +405,7 @@ def test_staging_does_not_hold_the_write_lock_while_reading(home, tmp_path):
     """Another writer may commit while a long file is being validated: rows are staged in a TEMP table."""
     rows = [platform_row(title=f"Course {n}") for n in range(5000)]
     data = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, rows).read_bytes()
-    from cpe_cli.records import build_record
+    from cpe_cli.core.records import build_record
 
     with open_ledger(home) as ledger, open_ledger(home) as other:
         def lines_then_write(progress_bytes):
@@ -464,8 +466,8 @@ def test_hashes_of_attached_certificates_are_recorded(home, tmp_path):
 
 
 def ledger_filters_all():
-    from cpe_cli.ledger import Filters
-    from cpe_cli.periods import preset_window
+    from cpe_cli.store.ledger import Filters
+    from cpe_cli.core.periods import preset_window
 
     return Filters(window=preset_window("all-time", date(2026, 6, 11)))
 

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from test_exchange_support import OWN_HEADER, out, parse, without_ids, write_rows
 
-from cpe_cli import catalog
-from cpe_cli.exporter import write_view_csv
-from cpe_cli.importer import CsvSource, import_csv
-from cpe_cli.ledger import Filters, open_ledger
-from cpe_cli.periods import preset_window
-from cpe_cli.records import check_record
-from cpe_cli.serialize import FORMULA_TRIGGERS, write_csv
+from cpe_cli.core import catalog
+from cpe_cli.ops.exporter import write_view_csv
+from cpe_cli.ops.importer import CsvSource, import_csv
+from cpe_cli.store.ledger import Filters, open_ledger
+from cpe_cli.core.periods import preset_window
+from cpe_cli.core.records import check_record
+from cpe_cli.core.serialize import FORMULA_TRIGGERS, write_csv
 
 TODAY = date(2026, 6, 11)
 ALL = Filters(window=preset_window("all-time", TODAY))

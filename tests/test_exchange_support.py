@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import add_args
 
-from cpe_cli.serialize import COLUMNS
+from cpe_cli.core.serialize import COLUMNS
 
 PLATFORM_HEADER = ("Course/Seminar Title", "CPE Credits", "Field of Study", "Delivery Method", "Completion Date",
                    "Sponsor", "State", "Course Description")

@@ -11,7 +11,7 @@ import pytest
 from helpers import snapshot
 from test_exchange_support import add, as_dicts, only_error
 
-from cpe_cli.serialize import COLUMNS
+from cpe_cli.core.serialize import COLUMNS
 
 SAFE_ENTRY = re.compile(r"^\d{4}-\d{2}-\d{2}_[a-z0-9]+(-[a-z0-9]+)*_[0-9]+(\.[a-z0-9]{1,10})?$")
 
@@ -189,7 +189,7 @@ def test_no_certificate_in_the_view_still_makes_a_manifest(cpe, tmp_path):
 
 
 def test_an_interrupted_archive_is_never_left_half_written(cpe, home, tmp_path, monkeypatch, audit):
-    from cpe_cli import exporter
+    from cpe_cli.ops import exporter
 
     calls = []
     real = exporter._copy_certificate

@@ -6,8 +6,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cpe_cli import fastcomplete
-from cpe_cli.cli import app
+from cpe_cli.cli import completion as fastcomplete
+from cpe_cli.cli.app import app
 
 
 def typer_answer(words: str) -> str:
@@ -40,8 +40,8 @@ ANSWERED = [
 
 def test_spec_is_generated_from_the_current_app():
     from pathlib import Path
-    shipped = Path(fastcomplete.__file__).with_name("completion_spec.py").read_text()
-    assert shipped == fastcomplete.current_spec_source(), "run: python -m cpe_cli.fastcomplete --write"
+    shipped = Path(fastcomplete.__file__).with_name("spec.py").read_text()
+    assert shipped == fastcomplete.current_spec_source(), "run: python -m cpe_cli.cli.completion --write"
 
 
 @pytest.mark.parametrize("words", ANSWERED)

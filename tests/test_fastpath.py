@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import add_args
-from cpe_cli import fastpath
+from cpe_cli.cli import fast_route as fastpath
 
 SERVED = [
     ["total"], ["total", "--json"], ["total", "--preset", "all"], ["total", "-p", "last-year"],

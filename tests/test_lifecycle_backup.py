@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import add_args, installed_cpe
-from cpe_cli import backup as backup_module
-from cpe_cli import lifecycle, schema
-from cpe_cli.ledger import open_ledger
-from cpe_cli.records import build_record
+from cpe_cli.ops import backup as backup_module
+from cpe_cli.ops import lifecycle
+from cpe_cli.store import schema
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.records import build_record
 from helpers import snapshot
 
 
@@ -178,7 +179,7 @@ def test_a_certificate_removed_during_the_backup_makes_it_take_a_new_snapshot(ho
     assert calls == [3, 2] and summary.records == 2 and summary.warnings == []
     backup_module.restore_backup(tmp_path / "restored", tmp_path / "b.tar.gz", today)
     with open_ledger(tmp_path / "restored") as ledger:
-        from cpe_cli.verify import verify_ledger
+        from cpe_cli.ops.verify import verify_ledger
 
         assert verify_ledger(ledger, today).whole
 
@@ -462,7 +463,7 @@ done
 
 
 def test_a_backup_taken_while_cpe_add_runs_restores_to_a_whole_ledger(cpe_process, home, tmp_path, today):
-    from cpe_cli.verify import verify_ledger
+    from cpe_cli.ops.verify import verify_ledger
 
     certificate = tmp_path / "cert.pdf"
     certificate.write_bytes(b"%PDF-1.4\n" + os.urandom(20000))
@@ -501,8 +502,8 @@ WRITER = """
 import sys
 from datetime import date
 from pathlib import Path
-from cpe_cli.ledger import open_ledger
-from cpe_cli.records import build_record
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.records import build_record
 
 home, certificate, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 number = 0
@@ -519,7 +520,7 @@ def test_backups_under_a_fast_writer_are_consistent_snapshots(home, tmp_path, to
     """The core under a writer adding dozens of records a second, half with certificates."""
     import sys
 
-    from cpe_cli.verify import verify_ledger
+    from cpe_cli.ops.verify import verify_ledger
 
     certificate = tmp_path / "cert.pdf"
     certificate.write_bytes(os.urandom(50000))

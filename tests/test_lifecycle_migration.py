@@ -5,10 +5,10 @@ import sqlite3
 
 import sqlite_utils
 
-from cpe_cli import schema
-from cpe_cli.ledger import open_ledger
-from cpe_cli.lifecycle import remove_records, undo_removal
-from cpe_cli.verify import verify_ledger
+from cpe_cli.store import schema
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.ops.lifecycle import remove_records, undo_removal
+from cpe_cli.ops.verify import verify_ledger
 
 CERTIFICATE = b"%PDF-1.3 issued in 2025\n" * 30
 

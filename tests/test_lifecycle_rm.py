@@ -9,8 +9,8 @@ import pexpect
 import pytest
 
 from conftest import add_args, installed_cpe
-from cpe_cli import lifecycle
-from cpe_cli.ledger import open_ledger
+from cpe_cli.ops import lifecycle
+from cpe_cli.store.ledger import open_ledger
 from helpers import snapshot
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -18,7 +18,7 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 @pytest.fixture
 def on_terminal(monkeypatch):
-    monkeypatch.setattr("cpe_cli.cli_lifecycle.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.commands_lifecycle.stdin_is_terminal", lambda: True)
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_undo_options_are_checked(cpe, two_records, home):
 @pytest.fixture
 def core_record(home, tmp_path, today):
     """Record 1 with a certificate, added through the core."""
-    from cpe_cli.records import build_record
+    from cpe_cli.core.records import build_record
 
     certificate = tmp_path / "c.pdf"
     certificate.write_bytes(PDF)

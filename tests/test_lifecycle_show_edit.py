@@ -11,10 +11,10 @@ import pexpect
 import pytest
 
 from conftest import add_args, installed_cpe
-from cpe_cli import lifecycle
-from cpe_cli.errors import CpeError
-from cpe_cli.ledger import open_ledger
-from cpe_cli.records import build_record
+from cpe_cli.ops import lifecycle
+from cpe_cli.core.errors import CpeError
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.records import build_record
 from helpers import snapshot
 
 OLD_PDF = b"%PDF-1.4 the old certificate\n" * 50
@@ -23,7 +23,7 @@ NEW_PDF = b"%PDF-1.7 the corrected certificate\n" * 70
 
 @pytest.fixture
 def on_terminal(monkeypatch):
-    monkeypatch.setattr("cpe_cli.cli_lifecycle.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.commands_lifecycle.stdin_is_terminal", lambda: True)
 
 
 @pytest.fixture
@@ -210,9 +210,9 @@ def test_a_failure_inside_the_edit_changes_nothing(cpe, record_with_certificate,
 KILLED_EDIT = """
 import os, sys
 from pathlib import Path
-from cpe_cli import lifecycle
-from cpe_cli.ledger import open_ledger
-from cpe_cli.records import build_record
+from cpe_cli.ops import lifecycle
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.records import build_record
 from datetime import date
 
 home, new_file, moment = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from cpe_cli import schema
+from cpe_cli.store import schema
 
-from cpe_cli.ledger import open_ledger
-from cpe_cli.records import build_record
-from cpe_cli.verify import verify_ledger
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.records import build_record
+from cpe_cli.ops.verify import verify_ledger
 from helpers import snapshot
 
 PDF = b"%PDF-1.5 certificate body\n" * 100

@@ -4,7 +4,7 @@ import json
 import sqlite3
 
 from conftest import add_args
-from cpe_cli.ledger import open_ledger
+from cpe_cli.store.ledger import open_ledger
 
 
 def kept_equals_recomputed(home) -> bool:

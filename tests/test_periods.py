@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from cpe_cli.errors import CpeError
-from cpe_cli.periods import completion_date, describe, parse_date, preset_window, resolve_window
+from cpe_cli.core.errors import CpeError
+from cpe_cli.core.periods import completion_date, describe, parse_date, preset_window, resolve_window
 
 TODAY = date(2026, 6, 11)
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from cpe_cli.errors import CpeError
-from cpe_cli.records import build_record, check_record
+from cpe_cli.core.errors import CpeError
+from cpe_cli.core.records import build_record, check_record
 
 TODAY = date(2026, 6, 11)
 VALID = {"title": "Ethics for CPAs", "credits": "2", "field_of_study": "reg ethics", "state": "ca",

@@ -50,8 +50,8 @@ def refused(result, code: int, says: str) -> None:
 @pytest.fixture
 def seeded(home, tmp_path, today):
     """Two records (made through the core: fast): record 1 with a certificate, record 2 without."""
-    from cpe_cli.ledger import open_ledger
-    from cpe_cli.records import build_record
+    from cpe_cli.store.ledger import open_ledger
+    from cpe_cli.core.records import build_record
 
     certificate = tmp_path / "certificate.pdf"
     certificate.write_bytes(PDF)

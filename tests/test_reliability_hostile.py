@@ -27,9 +27,9 @@ from conftest import installed_cpe
 from helpers import make_unreadable, snapshot
 from test_lifecycle_backup import hostile
 
-from cpe_cli.backup import create_backup
-from cpe_cli.ledger import open_ledger
-from cpe_cli.records import build_record
+from cpe_cli.ops.backup import create_backup
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.records import build_record
 
 TODAY = date(2026, 6, 11)
 HEADER = "Course/Seminar Title,CPE Credits,Field of Study,Delivery Method,Completion Date,Sponsor,State\r\n"

@@ -23,13 +23,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from cpe_cli import catalog
-from cpe_cli.credits import parse_credits
-from cpe_cli.errors import CpeError
-from cpe_cli.importer import CsvSource, import_csv
-from cpe_cli.ledger import open_ledger
-from cpe_cli.periods import completion_date, parse_date
-from cpe_cli.records import (check_record, clean_description, clean_provider, clean_title, match_delivery,
+from cpe_cli.core import catalog
+from cpe_cli.core.credits import parse_credits
+from cpe_cli.core.errors import CpeError
+from cpe_cli.ops.importer import CsvSource, import_csv
+from cpe_cli.store.ledger import open_ledger
+from cpe_cli.core.periods import completion_date, parse_date
+from cpe_cli.core.records import (check_record, clean_description, clean_provider, clean_title, match_delivery,
                              match_field, match_source, match_state)
 from helpers import snapshot
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import add_args, installed_cpe
-from cpe_cli.ledger import open_ledger
+from cpe_cli.store.ledger import open_ledger
 from helpers import snapshot
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from cpe_cli import certificates, schema
-from cpe_cli.errors import CpeError
-from cpe_cli.ledger import Filters, open_ledger
-from cpe_cli.periods import preset_window
-from cpe_cli.records import build_record
+from cpe_cli.store import certificates
+
+from cpe_cli.store import schema
+from cpe_cli.core.errors import CpeError
+from cpe_cli.store.ledger import Filters, open_ledger
+from cpe_cli.core.periods import preset_window
+from cpe_cli.core.records import build_record
 from helpers import snapshot
 
 TODAY = date(2026, 6, 11)
@@ -188,7 +190,7 @@ def test_leftovers_of_a_killed_add_are_recovered_on_next_open(home, tmp_path):
 
 def test_two_processes_writing_at_once_both_succeed(home):
     script = ("import sys; from datetime import date; from pathlib import Path\n"
-              "from cpe_cli.ledger import open_ledger\nfrom cpe_cli.records import build_record\n"
+              "from cpe_cli.store.ledger import open_ledger\nfrom cpe_cli.core.records import build_record\n"
               "for n in range(25):\n"
               "    r = build_record({'title': f'{sys.argv[1]}-{n}', 'credits': '1', 'field_of_study': 'Taxes',"
               " 'delivery_method': 'Group Live', 'provider': 'P', 'date': '2026-01-02'}, date(2026, 6, 11))[0]\n"

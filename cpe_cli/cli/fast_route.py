@@ -74,7 +74,7 @@ def run(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     command, options = parsed
-    from .environment import resolve_home, resolve_today
+    from ..core.environment import resolve_home, resolve_today
     from .outcome import run_reporting_errors
     from . import reports
 

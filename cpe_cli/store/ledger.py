@@ -19,11 +19,13 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from . import certificates, schema
-from .credits import canonical_text, from_hundredths, to_hundredths
-from .errors import CpeError
-from .periods import Window
-from .records import Certificate, Record, StoredRecord
+from . import certificates
+
+from . import schema
+from ..core.credits import canonical_text, from_hundredths, to_hundredths
+from ..core.errors import CpeError
+from ..core.periods import Window
+from ..core.records import Certificate, Record, StoredRecord
 
 DATABASE_NAME = "cpe.db"
 BUSY_TIMEOUT_SECONDS = 30.0

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from .errors import OPERATION_FAILED, CpeError
+from ..core.errors import OPERATION_FAILED, CpeError
 
 
 def debugging() -> bool:

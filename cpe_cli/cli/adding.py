@@ -11,16 +11,16 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .credits import format_total
+from ..core.credits import format_total
 from .reports import warn
 
 
 def add_record(home: Path, today: date, given: dict[str, str | None], certificate: Path | None,
                interactive: bool) -> None:
     """Validate (through the form when ``interactive`` and something is missing), add, and report."""
-    from .add_form import collect_record
-    from .ledger import Filters, open_ledger
-    from .periods import preset_window
+    from .form import collect_record
+    from ..store.ledger import Filters, open_ledger
+    from ..core.periods import preset_window
 
     record, warnings, certificate_file = collect_record(given, certificate, today, home, interactive)
     for message in warnings:

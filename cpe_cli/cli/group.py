@@ -13,7 +13,7 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-from .errors import INVALID_INPUT, OPERATION_FAILED
+from ..core.errors import INVALID_INPUT, OPERATION_FAILED
 from .outcome import report, run_reporting_errors
 
 

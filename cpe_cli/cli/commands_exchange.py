@@ -15,9 +15,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_options import FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_record_sources
-from .environment import resolve_home, resolve_today
-from .shell import warn
+from .options import FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_record_sources
+from ..core.environment import resolve_home, resolve_today
+from .group import warn
 
 PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files import in a blink: no bar
 
@@ -25,7 +25,7 @@ Force = Annotated[bool, typer.Option("--force", help="Replace the output file if
 
 
 def _view(preset, start, end, year, source, field):
-    from .views import resolve_filters
+    from ..core.views import resolve_filters
 
     return resolve_filters(resolve_today(), preset, start, end, year, source, field)
 
@@ -84,9 +84,9 @@ def export_csv(
     spreadsheet would run as a formula get a leading ' unless --raw; `cpe
     import` removes it again.
     """
-    from .credits import format_total
-    from .exporter import write_csv_file, write_view_csv
-    from .ledger import open_ledger
+    from ..core.credits import format_total
+    from ..ops.exporter import write_csv_file, write_view_csv
+    from ..store.ledger import open_ledger
 
     filters = _view(preset, start, end, year, source, field)
     if output is not None and str(output) == "-":
@@ -123,9 +123,9 @@ def export_zip(
     the CSV export of every record in the view (with or without a
     certificate) plus its zip_entry and sha256. Same view options as `cpe list`.
     """
-    from .credits import format_total
-    from .exporter import write_zip
-    from .ledger import open_ledger
+    from ..core.credits import format_total
+    from ..ops.exporter import write_zip
+    from ..store.ledger import open_ledger
 
     filters = _view(preset, start, end, year, source, field)
     with open_ledger(resolve_home()) as ledger:
@@ -181,10 +181,10 @@ def import_records(
     skipped. A certificate cell naming a file (relative to the CSV's folder)
     attaches it.
     """
-    from .credits import format_total
-    from .importer import import_rows, open_csv, read_header
-    from .ledger import open_ledger
-    from .records import match_source
+    from ..core.credits import format_total
+    from ..ops.importer import import_rows, open_csv, read_header
+    from ..store.ledger import open_ledger
+    from ..core.records import match_source
 
     today = resolve_today()
     default_source = match_source(source) if source is not None else None

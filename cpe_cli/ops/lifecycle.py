@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import certificates
-from .credits import canonical_text, to_hundredths
-from .errors import CpeError
-from .ledger import DATABASE_NAME, Ledger, utc_timestamp, open_ledger
-from .records import Certificate, Record, StoredRecord
+from ..store import certificates
+from ..core.credits import canonical_text, to_hundredths
+from ..core.errors import CpeError
+from ..store.ledger import DATABASE_NAME, Ledger, utc_timestamp, open_ledger
+from ..core.records import Certificate, Record, StoredRecord
 
 TRASH_DAYS = 30
 

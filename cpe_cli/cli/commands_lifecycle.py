@@ -14,10 +14,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_options import complete_delivery, complete_fields, complete_record_sources, complete_states
-from .environment import resolve_home, resolve_today
-from .errors import CpeError
-from .shell import warn
+from .options import complete_delivery, complete_fields, complete_record_sources, complete_states
+from ..core.environment import resolve_home, resolve_today
+from ..core.errors import CpeError
+from .group import warn
 
 
 def stdin_is_terminal() -> bool:
@@ -38,7 +38,7 @@ def _plain(text: str, keep: str = "") -> str:
 
 
 def _summary(record) -> str:
-    from .credits import canonical_text
+    from ..core.credits import canonical_text
 
     certificate = f", certificate {_plain(record.certificate.original_name)!r}" if record.certificate else ""
     return (f"{record.completed_on.isoformat()}  {_plain(record.title)}  "
@@ -46,9 +46,9 @@ def _summary(record) -> str:
 
 
 def _echo_year_to_date(ledger, today) -> None:
-    from .credits import format_total
-    from .ledger import Filters
-    from .periods import preset_window
+    from ..core.credits import format_total
+    from ..store.ledger import Filters
+    from ..core.periods import preset_window
 
     ytd = ledger.total(Filters(window=preset_window("ytd", today)))
     typer.echo(f"Total CPE credits, year to date: {format_total(ytd.credits)} "
@@ -65,9 +65,10 @@ _LABEL_WIDTH = 23
 def show(record_id: RecordId,
          as_json: Annotated[bool, typer.Option("--json", help="Print the record as one JSON object.")] = False) -> None:
     """Show every field of one record, its certificate (name, size, SHA-256, stored path) and its history."""
-    from . import certificates, catalog
-    from .credits import canonical_text
-    from .lifecycle import existing_ledger
+    from ..store import certificates
+    from ..core import catalog
+    from ..core.credits import canonical_text
+    from ..ops.lifecycle import existing_ledger
 
     home = resolve_home()
     with existing_ledger(home, _missing_record(record_id)) as ledger:
@@ -75,7 +76,7 @@ def show(record_id: RecordId,
     certificate = record.certificate
     stored = str(certificates.stored_path(home, certificate.stored_name)) if certificate else None
     if as_json:
-        from .serialize import record_json
+        from ..core.serialize import record_json
 
         typer.echo(json.dumps({
             **record_json(record),
@@ -137,10 +138,10 @@ def edit(
     Validation is exactly 'cpe add''s. The change is atomic: a replaced
     certificate's old file is removed only once the new state is committed.
     """
-    from . import lifecycle
-    from .certificates import check_certificate
-    from .credits import increment_warning
-    from .records import build_record
+    from ..ops import lifecycle
+    from ..store.certificates import check_certificate
+    from ..core.credits import increment_warning
+    from ..core.records import build_record
 
     if certificate is not None and remove_certificate:
         raise CpeError.invalid("give either --certificate (replace) or --remove-certificate, not both")
@@ -158,7 +159,7 @@ def edit(
             certificate = certificate.expanduser()
             check_certificate(certificate)
     elif not no_input and stdin_is_terminal():
-        from .add_form import edit_form
+        from .form import edit_form
 
         values, certificate, remove_certificate = edit_form(before, today, home)
     else:
@@ -192,7 +193,7 @@ def rm(
 ) -> None:
     """Remove records and their certificate files: to the trash for 30 days ('cpe rm --undo' brings the last
     removal back), or with --purge for good. Asks first on a terminal; scripts pass --yes."""
-    from . import lifecycle
+    from ..ops import lifecycle
 
     today = resolve_today()
     home = resolve_home()
@@ -226,7 +227,7 @@ def rm(
 
 
 def _confirm_removal(doomed, purge: bool) -> None:
-    from .credits import format_total
+    from ..core.credits import format_total
 
     total = format_total(sum(record.credits for record in doomed))
     typer.echo("\n".join(f"  {record.id:>5}  {_summary(record)}" for record in doomed))
@@ -246,8 +247,8 @@ def verify(
 ) -> None:
     """Check that the ledger is whole: SQLite integrity, schema version, every certificate file and its
     SHA-256, no stray files, every record valid under today's rules. Lists each problem and exits 1."""
-    from .lifecycle import existing_ledger
-    from .verify import verify_ledger
+    from ..ops.lifecycle import existing_ledger
+    from ..ops.verify import verify_ledger
 
     home = resolve_home()
     today = resolve_today()
@@ -270,7 +271,7 @@ def backup(
 ) -> None:
     """Write the whole ledger (a consistent database snapshot and every certificate file, with a checksum
     manifest) to one archive; safe while other cpe commands run."""
-    from .backup import create_backup
+    from ..ops.backup import create_backup
 
     summary = create_backup(resolve_home(), file, force=force)
     for message in summary.warnings:
@@ -288,7 +289,7 @@ def restore(
 ) -> None:
     """Restore a backup into the home, after checking the whole archive; refuses to replace a ledger that holds
     records unless --force."""
-    from .backup import restore_backup
+    from ..ops.backup import restore_backup
 
     home = resolve_home()
     summary = restore_backup(home, file, resolve_today(), force=force)

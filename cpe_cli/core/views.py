@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from .catalog import SOURCE_LABELS
-from .ledger import Filters
+from ..store.ledger import Filters
 from .periods import resolve_window
 
 

@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .credits import format_total
+from ..core.credits import format_total
 
 
 def warn(message: str) -> None:
@@ -21,8 +21,8 @@ def warn(message: str) -> None:
 def show_total(home: Path, today: date, *, preset=None, start=None, end=None, year=None, source="all",
                field=None, as_json: bool = False, terminal: bool = False) -> None:
     """The badge on a terminal, the bare number in a pipe, or JSON."""
-    from .ledger import open_ledger
-    from .views import resolve_filters
+    from ..store.ledger import open_ledger
+    from ..core.views import resolve_filters
 
     filters = resolve_filters(today, preset, start, end, year, source, field)
     with open_ledger(home) as ledger:
@@ -57,9 +57,9 @@ def show_list(home: Path, today: date, *, preset=None, start=None, end=None, yea
     ``limit`` caps the rows (0: no cap); by default only a table on a
     terminal is capped, at ``TERMINAL_LIMIT``, with a line saying so.
     """
-    from .errors import CpeError
-    from .ledger import open_ledger
-    from .views import resolve_filters
+    from ..core.errors import CpeError
+    from ..store.ledger import open_ledger
+    from ..core.views import resolve_filters
 
     output_format = output_format.strip().lower()
     if output_format not in LIST_FORMATS:
@@ -74,17 +74,17 @@ def show_list(home: Path, today: date, *, preset=None, start=None, end=None, yea
         if output_format == "json":
             import json
 
-            from .serialize import record_json
+            from ..core.serialize import record_json
 
             sys.stdout.write(json.dumps([record_json(r) for r in records], ensure_ascii=False, indent=2) + "\n")
         elif output_format == "csv":
-            from .serialize import write_csv
+            from ..core.serialize import write_csv
 
             write_csv(records, sys.stdout)
         else:
             result = ledger.total(filters)
             if not result.count:
-                from .periods import describe
+                from ..core.periods import describe
 
                 warn(f"no records in {filters.window.label.lower()} ({describe(filters.window)})")
                 outside = ledger.total_outside(filters, inside=result)
@@ -102,10 +102,10 @@ def _table_lines(records, total, filters, terminal: bool) -> list[str]:
     import os
     import shutil
 
-    from .credits import canonical_text
-    from .periods import describe
+    from ..core.credits import canonical_text
+    from ..core.periods import describe
     from .table_text import Column, render
-    from .views import source_label
+    from ..core.views import source_label
 
     show_source = filters.source == "all"
     columns = [Column("ID", "right"), Column("Date"), Column("Title", flexible=True), Column("Credits", "right"),

@@ -24,13 +24,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from . import certificates, ledger_exchange
-from .credits import canonical_text, from_hundredths, to_hundredths
-from .errors import CpeError
-from .ledger import Ledger
-from .matching import normalize
-from .records import check_record, match_source
-from .serialize import unescape_formula
+from ..store import certificates
+
+from ..store import exchange as ledger_exchange
+from ..core.credits import canonical_text, from_hundredths, to_hundredths
+from ..core.errors import CpeError
+from ..store.ledger import Ledger
+from ..core.matching import normalize
+from ..core.records import check_record, match_source
+from ..core.serialize import unescape_formula
 
 MAX_LINE_BYTES = 1024 * 1024
 LISTED = 20  # problems named in an error or warning line; the rest are counted

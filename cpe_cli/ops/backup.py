@@ -39,9 +39,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import __version__, certificates, schema
-from .errors import CpeError
-from .ledger import DATABASE_NAME, utc_timestamp, busy_timeout_seconds, open_ledger
+from .. import __version__
+
+from ..store import certificates
+
+from ..store import schema
+from ..core.errors import CpeError
+from ..store.ledger import DATABASE_NAME, utc_timestamp, busy_timeout_seconds, open_ledger
 from .lifecycle import existing_ledger, is_safe_stored_name
 
 FORMAT = "cpe-backup"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .errors import CpeError
+from ..core.errors import CpeError
 
 APPLICATION_ID = 0x43504531  # "CPE1"
 MIGRATION_SET = "cpe"

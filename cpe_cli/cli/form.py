@@ -12,12 +12,14 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from . import catalog, records
-from .certificates import check_certificate
-from .credits import parse_credits
-from .errors import CpeError
-from .periods import completion_date
-from .records import StoredRecord
+from ..core import catalog
+
+from ..core import records
+from ..store.certificates import check_certificate
+from ..core.credits import parse_credits
+from ..core.errors import CpeError
+from ..core.periods import completion_date
+from ..core.records import StoredRecord
 
 REQUIRED_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study": "--field",
                     "delivery_method": "--delivery", "provider": "--provider"}
@@ -157,7 +159,7 @@ def edit_form(record: StoredRecord, today: date, home: Path) -> tuple[dict[str, 
     Returns the new values (as text, for ``records.build_record``), a
     certificate file to attach (or None) and whether to remove the current one.
     """
-    from .lifecycle import record_values
+    from ..ops.lifecycle import record_values
 
     values = record_values(record)
     _say(f"Edit record {record.id} (Enter keeps the value shown, {CLEAR} clears an optional one; "
@@ -191,7 +193,7 @@ def _ask_provider(home: Path, default: str | None = None) -> str:
 
 def _providers_used(home: Path) -> list[str]:
     """Suggestions from an existing ledger; a home that does not exist yet is not created by asking."""
-    from .ledger import DATABASE_NAME, open_ledger
+    from ..store.ledger import DATABASE_NAME, open_ledger
 
     if not (home / DATABASE_NAME).exists():
         return []

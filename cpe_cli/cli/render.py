@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from .credits import format_total
-from .ledger import Total
-from .periods import Window, describe
-from .views import source_label
+from ..core.credits import format_total
+from ..store.ledger import Total
+from ..core.periods import Window, describe
+from ..core.views import source_label
 
 
 def console(stderr: bool = False) -> Console:

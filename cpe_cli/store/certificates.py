@@ -22,8 +22,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CpeError
-from .records import Certificate
+from ..core.errors import CpeError
+from ..core.records import Certificate
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 _CHUNK = 1024 * 1024

@@ -13,12 +13,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__, catalog
-from .environment import resolve_home, resolve_today
-from .errors import CpeError
-from .cli_options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
+from .. import __version__
+
+from ..core import catalog
+from ..core.environment import resolve_home, resolve_today
+from ..core.errors import CpeError
+from .options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
                           complete_fields, complete_record_sources, complete_states)
-from .shell import CpeGroup
+from .group import CpeGroup
 
 app = typer.Typer(
     cls=CpeGroup,
@@ -175,7 +177,8 @@ _plain_completion_help()
 
 def _register_command_modules() -> None:
     """Commands that live in their own modules (one capability each) join the app here."""
-    from . import cli_exchange, cli_lifecycle
+    from . import commands_exchange as cli_exchange
+    from . import commands_lifecycle as cli_lifecycle
 
     cli_exchange.register(app)
     cli_lifecycle.register(app)

@@ -21,11 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import certificates, schema
-from .credits import to_hundredths
-from .ledger import Ledger
+from ..store import certificates
+
+from ..store import schema
+from ..core.credits import to_hundredths
+from ..store.ledger import Ledger
 from .lifecycle import is_safe_stored_name, trash_entries
-from .records import FIELD_ORDER, Certificate, check_record
+from ..core.records import FIELD_ORDER, Certificate, check_record
 
 _INTEGRITY_LINES = 20
 

@@ -24,13 +24,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from . import certificates
-from .errors import CpeError
-from .ledger import Filters, Ledger
-from .ledger_exchange import snapshot, write_export_lines
-from .periods import describe
-from .records import StoredRecord
-from .serialize import COLUMNS, write_csv
+from ..store import certificates
+from ..core.errors import CpeError
+from ..store.ledger import Filters, Ledger
+from ..store.exchange import snapshot, write_export_lines
+from ..core.periods import describe
+from ..core.records import StoredRecord
+from ..core.serialize import COLUMNS, write_csv
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_EXTRA_COLUMNS = ("zip_entry", "sha256")

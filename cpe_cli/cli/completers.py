@@ -6,7 +6,7 @@ path, so both offer the same values.
 
 from __future__ import annotations
 
-from . import catalog
+from ..core import catalog
 
 
 def _starting_with(values, incomplete: str) -> list[str]:
@@ -15,7 +15,7 @@ def _starting_with(values, incomplete: str) -> list[str]:
 
 
 def complete_presets(incomplete: str) -> list[str]:
-    from .periods import PRESETS
+    from ..core.periods import PRESETS
 
     return _starting_with((*PRESETS, "all"), incomplete)
 

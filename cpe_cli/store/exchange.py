@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from .ledger import Filters, Ledger, _translate, utc_timestamp
-from .records import Certificate
-from .serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
+from ..core.records import Certificate
+from ..core.serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
 
 _BATCH = 2048  # lines fetched and written at once
 
