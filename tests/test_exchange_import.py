@@ -466,7 +466,7 @@ def test_hashes_of_attached_certificates_are_recorded(home, tmp_path):
 
 
 def ledger_filters_all():
-    from cpe_cli.store.ledger import Filters
+    from cpe_cli.core.views import Filters
     from cpe_cli.core.periods import preset_window
 
     return Filters(window=preset_window("all-time", date(2026, 6, 11)))

@@ -15,7 +15,8 @@ from test_exchange_support import OWN_HEADER, out, parse, without_ids, write_row
 from cpe_cli.core import catalog
 from cpe_cli.ops.exporter import write_view_csv
 from cpe_cli.ops.importer import CsvSource, import_csv
-from cpe_cli.store.ledger import Filters, open_ledger
+from cpe_cli.core.views import Filters
+from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.periods import preset_window
 from cpe_cli.core.records import check_record
 from cpe_cli.core.serialize import FORMULA_TRIGGERS, write_csv

@@ -15,7 +15,8 @@ from cpe_cli.store import certificates
 
 from cpe_cli.store import schema
 from cpe_cli.core.errors import CpeError
-from cpe_cli.store.ledger import Filters, open_ledger
+from cpe_cli.core.views import Filters
+from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.periods import preset_window
 from cpe_cli.core.records import build_record
 from helpers import snapshot

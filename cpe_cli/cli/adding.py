@@ -19,7 +19,8 @@ def add_record(home: Path, today: date, given: dict[str, str | None], certificat
                interactive: bool) -> None:
     """Validate (through the form when ``interactive`` and something is missing), add, and report."""
     from .form import collect_record
-    from ..store.ledger import Filters, open_ledger
+    from ..core.views import Filters
+    from ..store.ledger import open_ledger
     from ..core.periods import preset_window
 
     record, warnings, certificate_file = collect_record(given, certificate, today, home, interactive)

@@ -47,7 +47,7 @@ def _summary(record) -> str:
 
 def _echo_year_to_date(ledger, today) -> None:
     from ..core.credits import format_total
-    from ..store.ledger import Filters
+    from ..core.views import Filters
     from ..core.periods import preset_window
 
     ytd = ledger.total(Filters(window=preset_window("ytd", today)))

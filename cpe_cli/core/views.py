@@ -7,11 +7,21 @@ through Typer or through the start-up fast path, so that both resolve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from datetime import date
 
 from .catalog import SOURCE_LABELS
-from ..store.ledger import Filters
-from .periods import resolve_window
+from .periods import Window, resolve_window
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a view shows: a date window, a source ("all", "external", "lumiq") and optionally one field."""
+
+    window: Window
+    source: str = "all"
+    field_of_study: str | None = None
 
 
 def resolve_filters(today: date, preset: str | None = None, start: str | None = None, end: str | None = None,

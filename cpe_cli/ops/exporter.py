@@ -26,7 +26,8 @@ from typing import IO
 
 from ..store import certificates
 from ..core.errors import CpeError
-from ..store.ledger import Filters, Ledger
+from ..core.views import Filters
+from ..store.ledger import Ledger
 from ..store.exchange import snapshot, write_export_lines
 from ..core.periods import describe
 from ..core.records import StoredRecord

@@ -21,7 +21,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from .ledger import Filters, Ledger, _translate, utc_timestamp
+from ..core.views import Filters
+from .ledger import Ledger, _translate, utc_timestamp
 from ..core.records import Certificate
 from ..core.serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
 

@@ -25,6 +25,7 @@ from . import schema
 from ..core.credits import canonical_text, from_hundredths, to_hundredths
 from ..core.errors import CpeError
 from ..core.periods import Window
+from ..core.views import Filters
 from ..core.records import Certificate, Record, StoredRecord
 
 DATABASE_NAME = "cpe.db"
@@ -50,15 +51,6 @@ _COLUMNS = ("id, title, credits, field_of_study, state, completed_on, delivery_m
 class Total:
     credits: Decimal
     count: int
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a view shows: a date window, a source ("all", "external", "lumiq") and optionally one field."""
-
-    window: Window
-    source: str = "all"
-    field_of_study: str | None = None
 
 
 @dataclass(frozen=True)
