@@ -63,7 +63,7 @@ SEED = 20260611
 CSV_VERSION = 2  # bump when the import CSV changes
 
 sys.path.insert(0, str(REPO))
-from cpe_cli import catalog  # noqa: E402  (the real vocabularies, so the data is what cpe accepts)
+from cpe_cli.core import catalog  # noqa: E402  (the real vocabularies, so the data is what cpe accepts)
 
 FLOOR_SCRIPT = '''\
 # The floor: what Python itself needs to open a cpe ledger, sum the year-to-date
@@ -547,6 +547,17 @@ def bench_size(size: int, cpe: Path, python: str, template: Path, fingerprint: s
                                 cpe_run(extra_env=completion_env), args.runs, args.budget,
                                 check=lambda run: b"--preset" in run.output))
 
+    # `cpe status --json` with three tracked profiles (issue 11: at most 3x the floor at 1,000,000 records).
+    # Tracking writes one row each; idempotent, so the cached ledger is reused as it is.
+    for words in (("ca", "--period-end", "2027-03-31"), ("ny",), ("tx", "--period-end", "2026-08-31")):
+        tracked = run_process([str(cpe), "profile", "use", *words], env)
+        if tracked.returncode != 0:
+            sys.exit(f"`cpe profile use {' '.join(words)}` failed: {tracked.stderr.decode(errors='replace')}")
+    log(f"{label} records: cpe status --json (ca, ny, tx)")
+    results.append(measure_pair(Result("`cpe status --json` (3 tracked profiles: ca, ny, tx)", label, 3.0), floor,
+                                cpe_run("status", "--json"), args.runs, args.budget,
+                                check=lambda run: b'"profiles"' in run.output))
+
     # `cpe add` writes: it runs on a copy of the ledger, which grows by one record per run (negligible).
     work = Path(tempfile.mkdtemp(prefix=f"cpe-add-{size}-", dir=CACHE))
     try:
@@ -569,7 +580,7 @@ def bench_size(size: int, cpe: Path, python: str, template: Path, fingerprint: s
         added = Result("`cpe add` (all options, 48 KiB certificate)", label, 4.0,
                        note="on a copy of the ledger: +1 record per run")
         results.append(measure_pair(added, floor, add, args.runs, args.budget,
-                                    check=lambda run: b"Added record" in run.output))
+                                    check=lambda run: b"Added record" in run.stderr))  # messages go to stderr
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results

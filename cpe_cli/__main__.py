@@ -1,9 +1,11 @@
 """Entry point for the ``cpe`` script and ``python -m cpe_cli``.
 
-The hottest requests are tried on a fast path first: TAB completion
-(``fastcomplete.py``) and ``cpe total``/``cpe list`` (``fastpath.py``).
-Everything else, and anything a fast path does not fully understand, goes
-to the Typer app.
+Two routes, one declaration: a command line is first offered to the fast
+route (``cli/fast_route.py``; for TAB, ``cli/completion.py``), which reads
+the spec generated from the Typer app and calls the same handler Typer
+would; whatever it does not fully understand goes to the Typer app
+(``cli/app.py``). ``CPE_ROUTE=typer`` skips the fast route (the tests run
+every command both ways and compare).
 """
 
 import os
@@ -11,19 +13,20 @@ import sys
 
 
 def main() -> None:
-    if os.environ.get("_CPE_COMPLETE"):
-        from .cli.completion import complete
+    if os.environ.get("CPE_ROUTE") != "typer":
+        if os.environ.get("_CPE_COMPLETE"):
+            from .cli.completion import complete
 
-        answer = complete(os.environ)
-        if answer is not None:
-            sys.stdout.write(answer)
-            sys.exit(0)
-    else:
-        from .cli.fast_route import run as run_fast
+            answer = complete(os.environ)
+            if answer is not None:
+                sys.stdout.write(answer)
+                sys.exit(0)
+        else:
+            from .cli.fast_route import run as run_fast
 
-        code = run_fast(sys.argv[1:])
-        if code is not None:
-            sys.exit(code)
+            code = run_fast(sys.argv[1:])
+            if code is not None:
+                sys.exit(code)
     from .cli.app import run
 
     run()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-TODAY = date(2026, 6, 11)
+from support import TODAY_ISO, installed_cpe, run_cpe
+
+TODAY = date.fromisoformat(TODAY_ISO)
 
 
 @pytest.fixture(autouse=True)
@@ -39,21 +38,8 @@ def today() -> date:
 
 @pytest.fixture
 def cpe():
-    """Run cpe in-process through Typer's CliRunner: cpe("list", "--format", "json")."""
-    from cpe_cli.cli.app import app
-
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input, prog_name="cpe")
-
-    return run
-
-
-def installed_cpe() -> str:
-    """The console script installed with the package (next to this Python)."""
-    script = Path(sys.executable).parent / "cpe"
-    return str(script) if script.exists() else shutil.which("cpe")
+    """Run cpe through its real entry point, in-process: cpe("list", "--format", "json")."""
+    return run_cpe
 
 
 @pytest.fixture
@@ -65,15 +51,3 @@ def cpe_process(home):
                               env={**os.environ, **(env or {})}, timeout=timeout)
 
     return run
-
-
-def add_args(**overrides: str) -> list[str]:
-    """Options for a valid `cpe add`, with any field overridden (None drops it)."""
-    values = {"--title": "Ethics for CPAs", "--credits": "2", "--field": "Regulatory Ethics",
-              "--delivery": "Group Live", "--provider": "AICPA", "--date": "2026-06-01"}
-    values.update({f"--{key.replace('_', '-')}": value for key, value in overrides.items()})
-    args = ["add", "--no-input"]
-    for option, value in values.items():
-        if value is not None:
-            args += [option, value]
-    return args

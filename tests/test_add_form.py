@@ -7,12 +7,12 @@ import sys
 import pexpect
 import pytest
 
-from conftest import add_args, installed_cpe
+from support import add_args, installed_cpe
 
 
 @pytest.fixture
 def on_terminal(monkeypatch):
-    monkeypatch.setattr("cpe_cli.cli.app._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.output.stdin_is_terminal", lambda: True)
 
 
 def listed(cpe):
@@ -37,14 +37,17 @@ def test_form_asks_every_field_in_order_and_re_asks_bad_answers(cpe, on_terminal
         "1",                      # Group Live
         "AICPA",
         "A yearly ethics update",
+        "Fraud, CA-Regulatory-Review",  # tags: comma-separated, any case
         str(tmp_path / "missing.pdf"),  # certificate: re-asked
         str(certificate),
     ]) + "\n"
     result = cpe("add", input=answers)
     assert result.exit_code == 0, result.stderr
-    out = result.stdout
+    assert result.stdout == ""  # the form talks on standard error; standard output stays for data
+    out = result.stderr
     labels = ["Course/Seminar Title", "CPE Credits", "Field of Study", "State (optional", "Date",
-              "Delivery Method", "Provider", "Course Description (optional)", "Certificate file (optional"]
+              "Delivery Method", "Provider", "Course Description (optional)", "Tags (optional",
+              "Certificate file (optional"]
     positions = [out.index(label) for label in labels]
     assert positions == sorted(positions)
     assert out.count("Course/Seminar Title") == 2  # an empty title is asked again
@@ -55,13 +58,14 @@ def test_form_asks_every_field_in_order_and_re_asks_bad_answers(cpe, on_terminal
     [record] = listed(cpe)
     assert record == {**record, "title": "Ethics for CPAs", "credits": 4, "field_of_study": "Regulatory Ethics",
                       "state": "CA", "date": "2026-06-01", "delivery_method": "Group Live", "provider": "AICPA",
-                      "description": "A yearly ethics update", "certificate": "cert.pdf"}
+                      "description": "A yearly ethics update", "certificate": "cert.pdf",
+                      "tags": ["ca-regulatory-review", "fraud"]}
 
 
 def test_form_asks_only_what_was_not_given(cpe, on_terminal):
-    result = cpe("add", "--title", "Given", "--credits", "2", "--field", "taxes", input="\n\n3\nBecker\n\n\n")
+    result = cpe("add", "--title", "Given", "--credits", "2", "--field", "taxes", input="\n\n3\nBecker\n\n\n\n")
     assert result.exit_code == 0, result.stderr
-    assert "Course/Seminar Title" not in result.stdout and "CPE Credits" not in result.stdout
+    assert "Course/Seminar Title" not in result.stderr and "CPE Credits" not in result.stderr
     [record] = listed(cpe)
     assert (record["title"], record["state"], record["date"], record["delivery_method"], record["provider"]) == \
         ("Given", None, "2026-06-11", "QAS Self Study", "Becker")
@@ -71,17 +75,17 @@ def test_form_refuses_a_bad_option_before_asking(cpe, on_terminal, home):
     result = cpe("add", "--credits", "zero", input="x\n")
     assert result.exit_code == 2
     assert "credits 'zero'" in result.stderr
-    assert "Course/Seminar Title" not in result.stdout
+    assert "Course/Seminar Title" not in result.stderr
     assert not home.exists()
 
 
 def test_form_suggests_providers_used_before(cpe, on_terminal):
     cpe(*add_args(provider="Surgent"))
     cpe(*add_args(provider="Becker", title="Other"))
-    answers = "T\n1\ntaxes\n\n\n1\n2\n\n\n"  # provider: pick number 2 of the suggestions
+    answers = "T\n1\ntaxes\n\n\n1\n2\n\n\n\n"  # provider: pick number 2 of the suggestions
     result = cpe("add", input=answers)
     assert result.exit_code == 0, result.stderr
-    assert "1. Becker" in result.stdout and "2. Surgent" in result.stdout
+    assert "1. Becker" in result.stderr and "2. Surgent" in result.stderr
     assert listed(cpe)[0]["provider"] == "Surgent"
 
 
@@ -118,6 +122,8 @@ def test_form_in_a_real_terminal(home, tmp_path):
     child.sendline("Surgent")
     child.expect("Course Description")
     child.sendline("Case studies")
+    child.expect("Tags")
+    child.sendline("fraud ")
     child.expect("Certificate file")
     child.sendline(str(certificate))
     child.expect("Added record 1")
@@ -130,6 +136,7 @@ def test_form_in_a_real_terminal(home, tmp_path):
     [record] = json.loads(child.before)
     assert record["field_of_study"] == "Auditing (Governmental)" and record["state"] == "TX"
     assert record["date"] == "2026-06-11" and record["certificate"] == "Certificate.pdf"
+    assert record["tags"] == ["fraud"]
 
 
 def test_ctrl_c_in_a_real_terminal_leaves_nothing(home):
@@ -160,3 +167,39 @@ def test_badge_on_an_empty_ledger_says_how_to_start(home):
     child = spawn("total", env_extra={"NO_COLOR": "1"})
     child.expect(pexpect.EOF)
     assert "0.0 credits" in child.before and "No records yet: add one with 'cpe add'" in child.before
+
+
+def test_form_takes_paths_as_people_paste_them(cpe, on_terminal, tmp_path, monkeypatch):
+    """Quoted, shell-escaped, with a trailing space or ~: dragged into a terminal, all mean the same file."""
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    (folder / "Ethics Certificate 2026.pdf").write_bytes(b"%PDF")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    typed = ["'~/Downloads/Ethics Certificate 2026.pdf' ", str(folder).replace(" ", "\\ ") + "/Ethics\\ Certificate\\ 2026.pdf",
+             f'"{folder}/Ethics Certificate 2026.pdf"']
+    for number, path in enumerate(typed):
+        answers = f"T{number}\n1\ntaxes\n\n\n1\nBecker\n\n\n{path}\n"
+        result = cpe("add", input=answers)
+        assert result.exit_code == 0, (path, result.stderr)
+    assert [item["certificate"] for item in listed(cpe)] == ["Ethics Certificate 2026.pdf"] * 3
+    missing = cpe("add", input="T\n1\ntaxes\n\n\n1\nBecker\n\n\nMy\\ Missing.pdf\n\n")
+    assert "'My Missing.pdf' does not exist" in missing.stderr, missing.stderr  # as typed, no doubled backslash
+
+
+def test_form_matches_a_known_provider_and_confirms_a_new_one(cpe, on_terminal):
+    cpe(*add_args(provider="Lumiq"))
+    result = cpe("add", input="T\n1\ntaxes\n\n\n1\nlum\n\n\n\n")
+    assert result.exit_code == 0, result.stderr
+    assert listed(cpe)[0]["provider"] == "Lumiq"
+    declined = cpe("add", input="T2\n1\ntaxes\n\n\n1\nAcme Training\nn\nAcme Training\ny\n\n\n\n")
+    assert declined.exit_code == 0, declined.stderr
+    assert "have not used before" in declined.stderr
+    assert listed(cpe)[0]["provider"] == "Acme Training"
+
+
+def test_the_increment_warning_comes_at_the_credits_question(cpe, on_terminal):
+    result = cpe("add", "--delivery", "nano", input="T\n0.5\ntaxes\n\n\nBecker\n\n\n\n")
+    assert result.exit_code == 0, result.stderr
+    err = result.stderr
+    assert err.count("exactly 0.2 credits") == 1  # once, not again at the end
+    assert err.index("exactly 0.2 credits") < err.index("Field of Study")

@@ -27,6 +27,18 @@ def test_non_technical_split_is_kept_with_the_list():
         "Computer Software & Applications", "Personal Development", "Personnel/Human Resources", "Production"}
 
 
+def test_field_split_cites_nasba_2024_not_the_pre_2016_maryland_page():
+    assert "Fields of Study That Qualify for CPE" in catalog.FIELD_GROUPS_SOURCE
+    assert "January 2024" in catalog.FIELD_GROUPS_SOURCE
+    assert "dllr.state.md.us" not in catalog.FIELD_GROUPS_SOURCE
+
+
+def test_thirteen_technical_seven_non_technical():
+    assert len(catalog.FIELDS_OF_STUDY) == 20
+    assert sum(f.technical for f in catalog.FIELDS_OF_STUDY) == 13
+    assert len(catalog.NON_TECHNICAL_FIELDS) == 7
+
+
 def test_fifty_five_jurisdictions_and_no_american_samoa():
     assert len(catalog.JURISDICTIONS) == 55
     assert {"DC", "PR", "GU", "VI", "MP"} <= set(catalog.JURISDICTIONS)

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_args
-from helpers import make_unreadable, snapshot
+from support import add_args, make_unreadable, snapshot
 
 
 def refused_with(cpe, home, path: str, message: str):

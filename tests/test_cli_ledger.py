@@ -1,12 +1,11 @@
-"""`cpe add`, `cpe list`, `cpe total` and `cpe catalog` through Typer's CliRunner."""
+"""`cpe add`, `cpe list`, `cpe total` and `cpe catalog` through the real entry point, in-process."""
 
 import json
 import re
 
 import pytest
 
-from conftest import add_args
-from helpers import snapshot
+from support import add_args, snapshot
 
 
 def one_error_line(result) -> str:
@@ -22,17 +21,27 @@ def one_error_line(result) -> str:
 def test_add_prints_the_id_and_the_new_ytd_total(cpe):
     first = cpe(*add_args(credits="2"))
     assert first.exit_code == 0, first.stderr
-    assert "Added record 1" in first.stdout
-    assert "year to date: 2.0" in first.stdout
+    assert "Added record 1" in first.stderr
+    assert "year to date: 2.0" in first.stderr
+    assert first.stdout == ""  # messages only: `id=$(cpe add ...)` captures no prose
     second = cpe(*add_args(credits="1.5", title="Second"))
-    assert "Added record 2" in second.stdout
-    assert "year to date: 3.5" in second.stdout
+    assert "Added record 2" in second.stderr
+    assert "year to date: 3.5" in second.stderr
+
+
+def test_add_json_prints_the_new_record_as_show_json_does(cpe):
+    result = cpe(*add_args(credits="2"), "--json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record == json.loads(cpe("show", str(record["id"]), "--json").stdout)
+    assert (record["id"], record["title"], record["credits"]) == (1, "Ethics for CPAs", 2)
+    assert "Added record 1" in result.stderr  # the confirmation still goes to standard error
 
 
 def test_add_outside_ytd_does_not_raise_the_ytd_total(cpe):
     cpe(*add_args(credits="2"))
     result = cpe(*add_args(credits="4", date="2025-12-31", title="Last year"))
-    assert "year to date: 2.0" in result.stdout
+    assert "year to date: 2.0" in result.stderr
 
 
 def test_add_without_a_terminal_names_every_missing_option_and_writes_nothing(cpe, home):
@@ -138,7 +147,7 @@ def test_empty_window_says_so_and_points_at_the_rest(cpe):
     result = cpe("list", "--preset", "last-7-days", "--source", "lumiq")
     assert result.exit_code == 0
     assert "no records" in result.stderr
-    assert "1 record(s) (1.5 credits) are outside this window" in result.stderr
+    assert "1 record (1.5 credits) outside this window" in result.stderr
 
 
 def test_list_table_does_not_pass_terminal_escapes_through(cpe, home):
@@ -201,7 +210,7 @@ def test_exact_decimals_through_the_cli(cpe):
 def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     import sys
     seed(cpe)
-    monkeypatch.setattr("cpe_cli.cli.app._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.output.stdout_is_terminal", lambda: True)
     result = cpe("total", "--source", "external")
     assert result.exit_code == 0
     out = result.stdout
@@ -250,16 +259,21 @@ def test_unexpected_errors_are_one_line_unless_debugging(cpe, monkeypatch):
     assert result.exit_code == 1
     assert "unexpected RuntimeError: boom" in one_error_line(result)
     monkeypatch.setenv("CPE_DEBUG", "1")
-    result = cpe("total")
-    assert isinstance(result.exception, RuntimeError)
+    with pytest.raises(RuntimeError, match="boom"):
+        cpe("total")
 
 
 # -- catalog and version -----------------------------------------------------------------------
 
 def test_catalog_lists_every_vocabulary(cpe):
     out = cpe("catalog").stdout
-    assert "Regulatory Ethics\ttechnical" in out and "Behavioral Ethics\tnon-technical" in out
-    assert "Nano Learning" in out and "MP\tNorthern Mariana Islands" in out
+    lines = out.splitlines()
+    assert any(line.split() == ["Regulatory", "Ethics", "technical"] for line in lines)
+    assert any(line.startswith("Behavioral Ethics") and "non-technical" in line for line in lines)
+    assert any(line.startswith("Group Internet Based") and "Webinar" in line and "GIB" in line for line in lines)
+    assert any(line.split(None, 1) == ["MP", "Northern Mariana Islands"] for line in lines)
+    kinds = [line.index("technical") for line in lines if line.endswith(("  technical", " technical"))]
+    assert len(set(kinds)) <= 1  # aligned: the kind column starts at one place
     data = json.loads(cpe("catalog", "states", "--json").stdout)
     assert len(data["states"]) == 55
     assert len(json.loads(cpe("catalog", "fields", "--json").stdout)["fields"]) == 20

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import installed_cpe
+from support import installed_cpe
 
 COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
 

@@ -45,9 +45,39 @@ def test_sums_are_exact(values):
 @pytest.mark.parametrize("credits, method, warns", [
     ("1", "Group Live", False), ("1.2", "Group Live", False), ("2.5", "Group Internet Based", False),
     ("3.8", "Blended Learning", False), ("0.5", "Group Live", True), ("1.3", "Group Live", True),
-    ("1.25", "Group Internet Based", True), ("0.5", "QAS Self Study", False), ("0.6", "QAS Self Study", False),
-    ("0.4", "QAS Self Study", True), ("1.75", "QAS Self Study", True), ("0.2", "Nano Learning", False),
-    ("0.4", "Nano Learning", True), ("1", "Nano Learning", True), ("0.3", "Independent Study", False),
+    ("1.25", "Group Internet Based", True), ("0.4", "QAS Self Study", True), ("1.75", "QAS Self Study", True),
+    ("0.2", "Nano Learning", False), ("0.4", "Nano Learning", True), ("1", "Nano Learning", True),
+    # QAS Self Study: 0.5 is the minimum and the only value below the first full credit; fifths or halves
+    # come only after it (2016 Standards as revised through 2024), so 0.6 and 0.8 warn and 1.2 does not.
+    ("0.5", "QAS Self Study", False), ("0.6", "QAS Self Study", True), ("0.8", "QAS Self Study", True),
+    ("0.9", "QAS Self Study", True), ("1", "QAS Self Study", False), ("1.2", "QAS Self Study", False),
+    ("1.5", "QAS Self Study", False), ("1.3", "QAS Self Study", True),
+    # Independent Study follows the group rule in the 2016 Standards: at least 1, then fifths or halves.
+    ("0.3", "Independent Study", True), ("0.5", "Independent Study", True), ("0.99", "Independent Study", True),
+    ("1", "Independent Study", False), ("1.2", "Independent Study", False), ("1.5", "Independent Study", False),
+    ("1.3", "Independent Study", True), ("10.8", "Independent Study", False),
 ])
 def test_nasba_increment_warnings(credits, method, warns):
     assert (increment_warning(Decimal(credits), method) is not None) == warns
+
+
+@pytest.mark.parametrize("credits, method", [("0.6", "QAS Self Study"), ("0.3", "Independent Study"),
+                                             ("1.3", "Group Live"), ("0.4", "Nano Learning")])
+def test_increment_warnings_name_the_standards_edition(credits, method):
+    """The 2026 Standards change the increments, so each warning says which edition it applies."""
+    warning = increment_warning(Decimal(credits), method)
+    assert "2016-2024 NASBA Standards" in warning and method in warning and credits in warning
+
+
+def test_qas_below_one_warning_says_what_is_allowed():
+    warning = increment_warning(Decimal("0.6"), "QAS Self Study")
+    assert "only 0.5" in warning and "first full credit" in warning
+
+
+def test_every_increment_rule_names_its_edition():
+    from cpe_cli.core import catalog
+
+    for method in catalog.DELIVERY_METHODS:
+        assert method.standard == catalog.STANDARDS_EDITION
+    assert "2016" in catalog.STANDARDS_EDITION and "2024" in catalog.STANDARDS_EDITION
+    assert "2026" in catalog.STANDARDS_NEXT

@@ -10,9 +10,7 @@ import sys
 
 import pytest
 
-from conftest import installed_cpe
-from helpers import snapshot
-from test_exchange_support import add, as_dicts, only_error, out
+from support import add, as_dicts, installed_cpe, only_error, out, snapshot
 
 from cpe_cli.core.serialize import COLUMNS
 
@@ -134,7 +132,7 @@ def test_output_file_is_written_and_summarised(cpe, home, tmp_path):
     target = tmp_path / "q1.csv"
     result = cpe("export", "csv", "--preset", "all", "--output", str(target))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == f"Wrote 4 records (11.95 credits) to {target}."
+    assert result.stderr.strip() == f"Wrote 4 records (11.95 credits) to {target}."
     assert target.read_bytes() == cpe("export", "csv", "--preset", "all").stdout_bytes
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != home.name) == ["ethics.pdf", "q1.csv"]
 

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_args
-from helpers import snapshot
-from test_exchange_support import (OWN_HEADER, PLATFORM_HEADER, add, error_line, only_error, platform_row,
-                                   write_rows)
+from support import (OWN_HEADER, PLATFORM_HEADER, add, add_args, error_line, installed_cpe, only_error, platform_row, snapshot,
+                    write_rows)
 
 from cpe_cli.ops import importer
 
@@ -28,7 +26,11 @@ def listed(cpe, *view):
 
 def own_row(title="Ethics for CPAs", credits="2", day="2026-06-01", field="Regulatory Ethics", method="Group Live",
             provider="AICPA", state="", source="external", description="", certificate="", record_id="1"):
-    return [record_id, day, title, credits, field, method, provider, state, source, description, certificate]
+    """A row under OWN_HEADER (`cpe export csv`'s columns); columns appended to the contract stay empty."""
+    cells = {"id": record_id, "date": day, "title": title, "credits": credits, "field_of_study": field,
+             "delivery_method": method, "provider": provider, "state": state, "source": source,
+             "description": description, "certificate": certificate}
+    return [cells.get(column, "") for column in OWN_HEADER]
 
 
 # -- headers -------------------------------------------------------------------------------------
@@ -42,8 +44,8 @@ def test_a_platform_export_loads_with_source_lumiq(cpe, tmp_path):
     ])
     result = cpe("import", str(csv_file), "--source", "lumiq")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == "Imported 2 records (1.7 credits); skipped 0 duplicates."
-    assert result.stderr == ""
+    assert result.stderr.strip() == "Imported 2 records (1.7 credits); skipped 0 duplicates."
+    assert result.stdout == ""
     first, second = sorted(listed(cpe), key=lambda r: r["id"])
     assert (first["title"], first["credits"], first["field_of_study"], first["delivery_method"], first["date"],
             first["provider"], first["state"], first["source"], first["description"]) == (
@@ -65,14 +67,16 @@ def test_unknown_columns_are_named_in_one_warning_and_ignored(cpe, tmp_path):
     csv_file = write_rows(tmp_path / "x.csv", header, [platform_row() + ["Jane", "n", ""]])
     result = cpe("import", str(csv_file))
     assert result.exit_code == 0
-    assert result.stderr.strip() == ("Warning: ignoring unknown columns 'Instructor', 'Notes', column 11 (no name) "
-                                     f"of {csv_file}")
+    assert result.stderr.splitlines() == [
+        f"Warning: ignoring unknown columns 'Instructor', 'Notes', column 11 (no name) of {csv_file}",
+        "Imported 1 record (2.0 credits); skipped 0 duplicates."]
 
 
 def test_the_own_export_columns_including_id_raise_no_warning(cpe, tmp_path):
     csv_file = write_rows(tmp_path / "own.csv", OWN_HEADER, [own_row(record_id="77")])
     result = cpe("import", str(csv_file))
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == ["Imported 1 record (2.0 credits); skipped 0 duplicates."]
     assert listed(cpe)[0]["id"] == 1
 
 
@@ -174,7 +178,7 @@ def test_blank_lines_are_skipped(cpe, tmp_path):
     (tmp_path / "x.csv").write_text(",".join(PLATFORM_HEADER) + "\n\n" + ",".join(platform_row()) + "\n"
                                     + ",,,,,,,\n\n")
     result = cpe("import", str(tmp_path / "x.csv"))
-    assert result.exit_code == 0 and "Imported 1 record (2.0 credits)" in result.stdout
+    assert result.exit_code == 0 and "Imported 1 record (2.0 credits)" in result.stderr
 
 
 # -- all or nothing ----------------------------------------------------------------------------------
@@ -216,9 +220,22 @@ def test_dry_run_reports_and_writes_nothing(cpe, home, tmp_path):
                            platform_row(title="New", credits="1.50")])
     result = cpe("import", str(csv_file), "--dry-run")
     assert result.exit_code == 0
-    assert result.stdout.strip() == ("Dry run: would import 1 record (1.5 credits) and skip 2 duplicates; "
+    assert result.stderr.strip() == ("Dry run: would import 1 record (1.5 credits) and skip 2 duplicates; "
                                      "nothing was written.")
     assert snapshot(home) == before
+
+
+def test_json_prints_the_counts_and_nothing_else_on_standard_output(cpe, home, tmp_path):
+    csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER,
+                          [platform_row(title="A"), platform_row(title="B"), platform_row(title="A")])
+    rehearsed = cpe("import", str(csv_file), "--json", "--dry-run")
+    assert rehearsed.exit_code == 0, rehearsed.stderr
+    assert json.loads(rehearsed.stdout) == {"imported": 2, "skipped": 1, "batch": None, "dry_run": True}
+    assert listed(cpe) == []
+    result = cpe("import", str(csv_file), "--json")
+    assert json.loads(result.stdout) == {"imported": 2, "skipped": 1, "batch": None, "dry_run": False}
+    assert result.stderr == "Imported 2 records (4.0 credits); skipped 1 duplicate.\n"
+    assert len(listed(cpe)) == 2
 
 
 # -- duplicates ---------------------------------------------------------------------------------------
@@ -227,10 +244,10 @@ def test_reimporting_the_same_file_adds_nothing(cpe, home, tmp_path):
     rows = [platform_row(title=f"Course {n}", credits=str(n % 4 + 1)) for n in range(10)]
     csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, rows)
     first = cpe("import", str(csv_file))
-    assert first.stdout.strip() == "Imported 10 records (23.0 credits); skipped 0 duplicates."
+    assert first.stderr.strip() == "Imported 10 records (23.0 credits); skipped 0 duplicates."
     again = cpe("import", str(csv_file))
     assert again.exit_code == 0
-    assert again.stdout.strip() == "Imported 0 records (0.0 credits); skipped 10 duplicates."
+    assert again.stderr.strip() == "Imported 0 records (0.0 credits); skipped 10 duplicates."
     assert len(listed(cpe)) == 10
 
 
@@ -243,7 +260,7 @@ def test_duplicates_are_by_identity_within_the_file_and_against_the_ledger(cpe, 
             platform_row(title="From add", credits="2")]
     csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, rows)
     result = cpe("import", str(csv_file))
-    assert result.stdout.strip() == "Imported 3 records (6.0 credits); skipped 3 duplicates."
+    assert result.stderr.strip() == "Imported 3 records (6.0 credits); skipped 3 duplicates."
     assert [r["title"] for r in sorted(listed(cpe), key=lambda r: r["id"])] == ["From add", "Twice", "Twice",
                                                                                   "twice"]
 
@@ -272,7 +289,7 @@ def test_a_certificate_cell_attaches_the_file_beside_the_csv(cpe, home, tmp_path
                           [platform_row() + ["certs/ethics.pdf"], platform_row(title="No file") + [""]])
     result = cpe("import", str(csv_file))
     assert result.exit_code == 0
-    assert result.stdout.strip() == "Imported 2 records (4.0 credits, 1 certificate attached); skipped 0 duplicates."
+    assert result.stderr.strip() == "Imported 2 records (4.0 credits, 1 certificate attached); skipped 0 duplicates."
     assert {r["title"]: r["certificate"] for r in listed(cpe)} == {"Ethics for CPAs": "ethics.pdf", "No file": None}
     stored = [p for p in (home / "certificates").iterdir() if p.is_file()]
     assert [p.read_bytes() for p in stored] == [b"%PDF ethics"]
@@ -285,8 +302,8 @@ def test_certificate_names_without_files_are_one_warning_with_the_lines(cpe, tmp
     csv_file = write_rows(tmp_path / "own.csv", OWN_HEADER, rows)
     result = cpe("import", str(csv_file))
     assert result.exit_code == 0
-    warnings = result.stderr.strip().splitlines()
-    assert len(warnings) == 1
+    warnings = [line for line in result.stderr.splitlines() if not line.startswith("Imported ")]
+    assert len(warnings) == 1 and result.stderr.count("Imported 6 records") == 1
     assert warnings[0].startswith("Warning: the certificate cells on lines 3, 5, 7 name no file in ")
     assert "imported without a certificate" in warnings[0]
     assert all(r["certificate"] is None for r in listed(cpe))
@@ -355,7 +372,7 @@ def test_a_header_without_rows_imports_nothing_and_says_so(cpe, tmp_path):
     result = cpe("import", str(tmp_path / "x.csv"))
     assert result.exit_code == 0
     assert "has a header but no records" in result.stderr
-    assert "Imported 0 records" in result.stdout
+    assert "Imported 0 records" in result.stderr
 
 
 def test_missing_or_unreadable_files_are_refused_before_the_home_is_created(cpe, home, tmp_path):
@@ -445,13 +462,13 @@ def test_installed_script_imports_from_a_pipe_and_exports_it_back(home, cpe_proc
     data = _platform_bytes("Piped in").decode()
     result = cpe_process("import", "-", input=data)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Imported 1 record (2.0 credits); skipped 0 duplicates."
-    assert result.stderr == ""  # no progress bar or other noise when piped
+    assert result.stderr == "Imported 1 record (2.0 credits); skipped 0 duplicates.\n"  # no progress bar when piped
+    assert result.stdout == ""
     exported = cpe_process("export", "csv")
     assert exported.stdout.splitlines()[1] == "1,2026-06-01,Piped in,2,Regulatory Ethics,Group Live,AICPA,CA," \
                                               "external,,"
     again = cpe_process("import", "-", input=data)
-    assert "skipped 1 duplicate" in again.stdout
+    assert "skipped 1 duplicate" in again.stderr
 
 
 def test_hashes_of_attached_certificates_are_recorded(home, tmp_path):
@@ -487,7 +504,7 @@ def test_a_killed_import_leaves_all_rows_or_none(home, tmp_path):
     import subprocess
     import time
 
-    from conftest import installed_cpe
+    from support import installed_cpe
 
     folder = tmp_path / "batch"
     folder.mkdir()
@@ -528,7 +545,7 @@ def test_a_progress_bar_is_drawn_only_on_a_terminal(home, tmp_path):
     import pty
     import subprocess
 
-    from conftest import installed_cpe
+    from support import installed_cpe
 
     rows = [platform_row(title=f"A long enough course title, number {n}") for n in range(20_000)]
     csv_file = write_rows(tmp_path / "big.csv", PLATFORM_HEADER, rows)
@@ -552,4 +569,5 @@ def test_a_progress_bar_is_drawn_only_on_a_terminal(home, tmp_path):
     stdout = process.stdout.read().decode()
     assert process.wait() == 0
     assert "Reading" in drawn.decode(errors="replace") and b"\x1b[" in drawn
-    assert stdout.strip() == "Imported 20000 records (40000.0 credits); skipped 0 duplicates."
+    assert "Imported 20,000 records (40000.0 credits); skipped 0 duplicates." in drawn.decode(errors="replace")
+    assert stdout == ""

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from test_exchange_support import OWN_HEADER, out, parse, without_ids, write_rows
+from support import OWN_HEADER, out, parse, without_ids, write_rows
 
 from cpe_cli.core import catalog
 from cpe_cli.ops.exporter import write_view_csv
@@ -127,7 +127,7 @@ def test_round_trip_through_the_cli_keeps_certificates_when_the_files_travel_wit
     assert first.exit_code == 0
     monkeypatch.setenv("CPE_HOME", str(tmp_path / "second-home"))
     imported = cpe("import", str(folder / "export.csv"))
-    assert imported.stdout.strip() == "Imported 3 records (5.7 credits, 2 certificates attached); skipped 0 duplicates."
+    assert imported.stderr.strip() == "Imported 3 records (5.7 credits, 2 certificates attached); skipped 0 duplicates."
     second = out(cpe("export", "csv", "--preset", "all"))
     exported = (folder / "export.csv").read_bytes().decode("utf-8")
     assert without_ids(second) == without_ids(exported)

@@ -8,8 +8,7 @@ import zipfile
 
 import pytest
 
-from helpers import snapshot
-from test_exchange_support import add, as_dicts, only_error
+from support import add, as_dicts, only_error, snapshot
 
 from cpe_cli.core.serialize import COLUMNS
 
@@ -53,7 +52,7 @@ def test_zip_holds_each_certificate_under_a_readable_name_and_a_complete_manifes
     target = tmp_path / "audit.zip"
     result = cpe("export", "zip", "--preset", "all", "--output", str(target))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == (f"Wrote {target}: 3 certificates and manifest.csv listing 4 records "
+    assert result.stderr.strip() == (f"Wrote {target}: 3 certificates and manifest.csv listing 4 records "
                                      "(8.0 credits).")
     contents = read_zip(target)
     assert sorted(contents) == ["2025-12-31_audit-sampling_4.jpeg", "2026-02-03_tax-update-2026_2",

@@ -4,13 +4,13 @@ import json
 import subprocess
 import sys
 
-from conftest import add_args
+from support import add_args
 
 
 def test_main_paths_through_the_installed_script(cpe_process, home):
     added = cpe_process(*add_args(credits="2.5", certificate=None))
     assert added.returncode == 0, added.stderr
-    assert "Added record 1" in added.stdout
+    assert "Added record 1" in added.stderr
     piped = cpe_process("total")
     assert (piped.returncode, piped.stdout, piped.stderr) == (0, "2.5\n", "")
     listed = json.loads(cpe_process("list", "--format", "json").stdout)

@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_args, installed_cpe
+from support import (CERTIFICATE, add_args, corrupt_a_page, hostile, installed_cpe, make_version_1_ledger, member,
+                     only_error, read_members, snapshot, write_archive)
 from cpe_cli.ops import backup as backup_module
+from cpe_cli.ops import restore as restore_module
 from cpe_cli.ops import lifecycle
 from cpe_cli.store import schema
+from cpe_cli.store import swap as swap_module
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.records import build_record
-from helpers import snapshot
 
 
 @pytest.fixture
@@ -42,9 +44,11 @@ def filled(home, tmp_path, today):
 
 
 def views(cpe) -> tuple:
-    """What a user sees of a ledger: the list, the total and verify's verdict."""
+    """What a user sees of a ledger: the list, the total and verify's verdict (its problems on standard
+    output, "Ledger is whole ..." on standard error)."""
+    verdict = cpe("verify")
     return (cpe("list", "--format", "json", "--preset", "all").stdout, cpe("total", "--preset", "all").stdout,
-            cpe("verify").stdout)
+            verdict.exit_code, verdict.stdout, verdict.stderr)
 
 
 def file_hashes(home: Path) -> dict[str, str]:
@@ -60,16 +64,17 @@ def test_a_restore_into_an_empty_home_gives_the_same_list_total_and_verify(cpe, 
     archive = tmp_path / "cpe-backup.tar.gz"
     result = cpe("backup", str(archive))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"Backed up 3 records (and 1 in the trash) and 3 certificate files to {archive} (")
+    assert result.stderr.startswith(f"Backed up 3 records (and 1 in the trash) and 3 certificate files to {archive} (")
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     seen, hashes = views(cpe), file_hashes(home)
-    assert "Ledger is whole: 3 records, 1 in the trash, 3 certificate files" in seen[2]
+    assert seen[2:4] == (0, "")
+    assert seen[4].startswith("Ledger is whole: 3 records, 1 in the trash, 3 certificate files")
 
     other = tmp_path / "new-machine" / "cpe"
     monkeypatch.setenv("CPE_HOME", str(other))
     restored = cpe("restore", str(archive))
     assert restored.exit_code == 0, restored.stderr
-    assert restored.stdout.startswith("Restored 3 records (and 1 in the trash) and 3 certificate files from the "
+    assert restored.stderr.startswith("Restored 3 records (and 1 in the trash) and 3 certificate files from the "
                                       f"backup of 20")
     assert views(cpe) == seen
     assert file_hashes(other) == hashes
@@ -77,7 +82,7 @@ def test_a_restore_into_an_empty_home_gives_the_same_list_total_and_verify(cpe, 
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (other / "certificates").iterdir() if p.is_file())
     with open_ledger(other) as ledger:
         assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert "Restored record 4" in cpe("rm", "--undo").stdout  # the trash came along, certificate included
+    assert "Restored record 4" in cpe("rm", "--undo").stderr  # the trash came along, certificate included
     assert cpe("verify").exit_code == 0
     assert leftovers(other.parent) == []
 
@@ -138,7 +143,7 @@ def test_backup_without_a_ledger_creates_nothing(cpe, home, tmp_path):
 
 
 def test_backup_of_a_damaged_database_is_refused(cpe, filled, home, tmp_path):
-    from test_lifecycle_verify import corrupt_a_page
+    from support import corrupt_a_page
 
     corrupt_a_page(home / "cpe.db")
     result = cpe("backup", str(tmp_path / "b.tar.gz"))
@@ -150,14 +155,16 @@ def test_a_missing_certificate_is_warned_about_and_restores_with_the_same_verify
                                                                                  monkeypatch):
     victim = sorted((home / "certificates").glob("*.pdf"))[0]
     victim.unlink()
-    problems = cpe("verify").stdout
+    found = cpe("verify")
+    assert found.exit_code == 1 and victim.name in found.stdout
     result = cpe("backup", str(tmp_path / "b.tar.gz"))
     assert result.exit_code == 0
     assert f"Warning: certificate file certificates/{victim.name} is missing; backed up without it" in result.stderr
     monkeypatch.setenv("CPE_HOME", str(tmp_path / "elsewhere"))
     restored = cpe("restore", str(tmp_path / "b.tar.gz"))
     assert restored.exit_code == 0 and "Warning: the restored ledger has 1 problem" in restored.stderr
-    assert cpe("verify").stdout == problems
+    again = cpe("verify")
+    assert (again.exit_code, again.stdout, again.stderr) == (found.exit_code, found.stdout, found.stderr)
 
 
 def test_a_certificate_removed_during_the_backup_makes_it_take_a_new_snapshot(home, filled, tmp_path, today,
@@ -166,8 +173,8 @@ def test_a_certificate_removed_during_the_backup_makes_it_take_a_new_snapshot(ho
     real_snapshot = backup_module._snapshot
     calls = []
 
-    def snapshot_then_purge(conn, path, summary):
-        owned = real_snapshot(conn, path, summary)
+    def snapshot_then_purge(ledger, path, summary):
+        owned = real_snapshot(ledger, path, summary)
         calls.append(len(owned))
         if len(calls) == 1:
             with open_ledger(home) as other:
@@ -177,7 +184,7 @@ def test_a_certificate_removed_during_the_backup_makes_it_take_a_new_snapshot(ho
     monkeypatch.setattr(backup_module, "_snapshot", snapshot_then_purge)
     summary = backup_module.create_backup(home, tmp_path / "b.tar.gz")
     assert calls == [3, 2] and summary.records == 2 and summary.warnings == []
-    backup_module.restore_backup(tmp_path / "restored", tmp_path / "b.tar.gz", today)
+    restore_module.restore_backup(tmp_path / "restored", tmp_path / "b.tar.gz", today)
     with open_ledger(tmp_path / "restored") as ledger:
         from cpe_cli.ops.verify import verify_ledger
 
@@ -185,12 +192,6 @@ def test_a_certificate_removed_during_the_backup_makes_it_take_a_new_snapshot(ho
 
 
 # -- restore: refusing to replace, replacing safely ---------------------------------------------------
-
-@pytest.fixture
-def archive(cpe, filled, tmp_path):
-    path = tmp_path / "b.tar.gz"
-    assert cpe("backup", str(path)).exit_code == 0
-    return path
 
 
 def test_restore_refuses_a_home_with_records_without_force(cpe, archive, home):
@@ -209,7 +210,8 @@ def test_restore_accepts_a_home_holding_only_an_empty_ledger(cpe, archive, tmp_p
     assert cpe("total").stdout == "0.0\n"  # the README's set-up creates an empty ledger
     result = cpe("restore", str(archive))
     assert result.exit_code == 0, result.stderr
-    assert "replacing" not in result.stdout
+    assert result.stderr.startswith("Restored ") and "replacing" not in result.stderr
+    assert result.stdout == ""
     assert cpe("total", "--preset", "all").stdout == "7.5\n"
 
 
@@ -217,18 +219,21 @@ def test_restore_with_force_replaces_the_ledger_and_removes_the_old_one(cpe, arc
     cpe(*add_args(title="Added after the backup"))
     result = cpe("restore", str(archive), "--force")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.rstrip().endswith(f"into {home}, replacing a ledger of 4 records and 1 in the trash.")
+    assert result.stderr.rstrip().endswith(f"into {home}, replacing a ledger of 4 records and 1 in the trash.")
+    assert result.stdout == ""
     assert [r["title"] for r in json.loads(cpe("list", "--format", "json", "--preset", "all").stdout)] == \
         ["Course 3", "Course 2", "Course 1"]
     assert leftovers(home.parent) == []
 
 
-def test_a_swap_that_fails_puts_the_old_home_back(cpe, archive, home, monkeypatch):
+def test_a_swap_that_fails_is_one_error_and_puts_the_old_home_back(cpe, archive, home, monkeypatch):
     """Without an atomic exchange the old home is renamed aside; if the new one cannot take its place,
-    the old one goes back, and nothing of the restore is left."""
+    the old one goes back, nothing of the restore is left, and the user reads one worded error (a
+    failed operation, exit 1), not the catch-all for an unexpected exception."""
     cpe(*add_args(title="Added after the backup"))
     before = snapshot(home)
-    monkeypatch.setattr(backup_module, "_exchange", lambda first, second: False)
+    around = sorted(os.listdir(home.parent))
+    monkeypatch.setattr(swap_module, "_exchange", lambda first, second: False)
     real_rename = os.rename
 
     def rename(source, destination):
@@ -236,15 +241,19 @@ def test_a_swap_that_fails_puts_the_old_home_back(cpe, archive, home, monkeypatc
             raise OSError(28, "No space left on device")
         return real_rename(source, destination)
 
-    monkeypatch.setattr(backup_module.os, "rename", rename)
-    with pytest.raises(OSError):
-        backup_module.restore_backup(home, archive, date(2026, 6, 11), force=True)
+    monkeypatch.setattr(swap_module.os, "rename", rename)
+    result = cpe("restore", str(archive), "--force")
+    assert result.exit_code == 1, result.stderr
+    line = only_error(result)
+    assert "No space left on device" in line and str(home) in line
+    assert "unexpected" not in line and "CPE_DEBUG" not in line
+    assert result.stdout == ""
     assert snapshot(home) == before
-    assert leftovers(home.parent) == []
+    assert sorted(os.listdir(home.parent)) == around and leftovers(home.parent) == []
 
 
 def test_restore_without_exchange_still_replaces(cpe, archive, home, monkeypatch):
-    monkeypatch.setattr(backup_module, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(swap_module, "_exchange", lambda first, second: False)
     cpe(*add_args(title="Added after the backup"))
     assert cpe("restore", str(archive), "--force").exit_code == 0
     assert cpe("total", "--preset", "all").stdout == "7.5\n"
@@ -252,131 +261,6 @@ def test_restore_without_exchange_still_replaces(cpe, archive, home, monkeypatch
 
 
 # -- restore: hostile and damaged archives -------------------------------------------------------------
-
-def read_members(archive: Path) -> list[tuple[tarfile.TarInfo, bytes]]:
-    with tarfile.open(archive) as tar:
-        return [(member, tar.extractfile(member).read()) for member in tar.getmembers()]
-
-
-def write_archive(path: Path, members, *, fix_manifest: bool = False) -> Path:
-    """Write ``members`` (TarInfo, bytes or None) as a tar.gz; optionally recompute the manifest to match."""
-    if fix_manifest:
-        files = {m.name: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)}
-                 for m, d in members if m.name != "manifest.json" and m.isreg()}
-        manifest = json.loads(dict((m.name, d) for m, d in members)["manifest.json"])
-        manifest["files"] = files
-        members = [(m, json.dumps(manifest).encode() if m.name == "manifest.json" else d) for m, d in members]
-    with tarfile.open(path, "w:gz") as tar:
-        for member, data in members:
-            member = copy.copy(member)
-            if data is not None and member.isreg():
-                member.size = len(data)
-                tar.addfile(member, io.BytesIO(data))
-            else:
-                tar.addfile(member)
-    return path
-
-
-def member(name: str, kind=tarfile.REGTYPE, linkname: str = "") -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type, info.linkname, info.mode = kind, linkname, 0o600
-    return info
-
-
-def with_database(members, change) -> list:
-    """The members with the database replaced by a changed copy (``change`` gets a connection)."""
-    import tempfile
-
-    data = dict((m.name, d) for m, d in members)["cpe.db"]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "x.db"
-        path.write_bytes(data)
-        conn = sqlite3.connect(path)
-        change(conn)
-        conn.commit()
-        conn.close()
-        changed = path.read_bytes()
-    return [(m, changed if m.name == "cpe.db" else d) for m, d in members]
-
-
-def hostile(kind: str, good: Path, folder: Path) -> Path:
-    members = read_members(good)
-    target = folder / f"{kind}.tar.gz"
-    first_certificate = next(i for i, (m, _) in enumerate(members) if m.name.startswith("certificates/"))
-    if kind == "dotdot":
-        return write_archive(target, [(member("../escaped.txt"), b"gotcha"), *members])
-    if kind == "dotdot-deep":
-        return write_archive(target, [*members[:-1], (member("certificates/../../escaped.txt"), b"x"), members[-1]])
-    if kind == "absolute":
-        return write_archive(target, [(member(str(folder / "escaped.txt")), b"gotcha"), *members])
-    if kind == "symlink":
-        return write_archive(target, [(member("certificates/link.pdf", tarfile.SYMTYPE, "/etc/passwd"), None),
-                                      *members])
-    if kind == "hardlink":
-        return write_archive(target, [*members[:1], (member("certificates/x.pdf", tarfile.LNKTYPE, "cpe.db"), None),
-                                      *members[1:]])
-    if kind == "device":
-        return write_archive(target, [(member("certificates/zero", tarfile.CHRTYPE), None), *members])
-    if kind == "folder":
-        return write_archive(target, [(member("certificates", tarfile.DIRTYPE), None), *members])
-    if kind == "unexpected-name":
-        return write_archive(target, [(member("notes.txt"), b"hello"), *members], fix_manifest=True)
-    if kind == "wrong-hash":
-        changed = list(members)
-        m, data = changed[first_certificate]
-        changed[first_certificate] = (m, data[:-1] + bytes([data[-1] ^ 1]))
-        return write_archive(target, changed)
-    if kind == "unlisted-member":
-        return write_archive(target, [*members[:-1], (member("certificates/extra.pdf"), b"%PDF"), members[-1]])
-    if kind == "missing-member":
-        return write_archive(target, members[:first_certificate] + members[first_certificate + 1:])
-    if kind == "duplicate":
-        return write_archive(target, [*members[:-1], members[first_certificate], members[-1]])
-    if kind == "no-manifest":
-        return write_archive(target, members[:-1])
-    if kind == "bad-manifest":
-        return write_archive(target, [*members[:-1], (members[-1][0], b"{not json")])
-    if kind == "foreign-manifest":
-        return write_archive(target, [*members[:-1], (members[-1][0], b'{"format": "zip-export", "files": {}}')])
-    if kind == "newer-format":
-        manifest = json.loads(members[-1][1])
-        manifest["version"] = 2
-        return write_archive(target, [*members[:-1], (members[-1][0], json.dumps(manifest).encode())])
-    if kind == "newer-schema":
-        return write_archive(target, with_database(members, lambda c: c.execute("PRAGMA user_version = 99")),
-                             fix_manifest=True)
-    if kind == "foreign-database":
-        return write_archive(target, with_database(members, lambda c: c.execute("PRAGMA application_id = 7")),
-                             fix_manifest=True)
-    if kind == "corrupt-database":
-        data = dict((m.name, d) for m, d in members)["cpe.db"]
-        copy = sqlite3.connect(":memory:")
-        copy.deserialize(data)
-        page = copy.execute("SELECT rootpage FROM sqlite_master WHERE name = 'records'").fetchone()[0]
-        damaged = bytearray(data)
-        damaged[(page - 1) * 4096:(page - 1) * 4096 + 12] = b"\xff" * 12
-        return write_archive(target, [(m, bytes(damaged) if m.name == "cpe.db" else d) for m, d in members],
-                             fix_manifest=True)
-    if kind == "truncated":
-        data = good.read_bytes()
-        target.write_bytes(data[:len(data) - 200])
-        return target
-    if kind == "truncated-tar":
-        raw = gzip.decompress(good.read_bytes())
-        target.write_bytes(gzip.compress(raw[:len(raw) // 2]))
-        return target
-    if kind == "not-an-archive":
-        target.write_bytes(os.urandom(5000))
-        return target
-    if kind == "empty":
-        target.write_bytes(b"")
-        return target
-    if kind == "a-folder":
-        target.mkdir()
-        return target
-    if kind == "missing":
-        return target
-    raise AssertionError(kind)
 
 
 HOSTILE = {
@@ -434,7 +318,7 @@ def test_a_refused_restore_into_a_new_place_leaves_no_folder_behind(cpe, archive
 
 
 def test_a_backup_of_an_older_schema_is_restored_and_upgraded(cpe, archive, tmp_path, monkeypatch):
-    from test_lifecycle_migration import CERTIFICATE, make_version_1_ledger
+    from support import CERTIFICATE, make_version_1_ledger
 
     old_home = tmp_path / "version-1"
     old_home.mkdir()
@@ -445,8 +329,10 @@ def test_a_backup_of_an_older_schema_is_restored_and_upgraded(cpe, archive, tmp_
     monkeypatch.setenv("CPE_HOME", str(tmp_path / "upgraded"))
     result = cpe("restore", str(write_archive(tmp_path / "v1.tar.gz", members, fix_manifest=True)))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("Restored 2 records and 1 certificate file")
-    assert cpe("verify").stdout.endswith(f"schema version {schema.SCHEMA_VERSION}.\n")
+    assert result.stderr.startswith("Restored 2 records and 1 certificate file")
+    verified = cpe("verify")
+    assert verified.exit_code == 0 and verified.stdout == ""
+    assert verified.stderr.endswith(f"schema version {schema.SCHEMA_VERSION}.\n")
     assert cpe("total", "--preset", "all").stdout == "5.5\n"
 
 
@@ -478,7 +364,8 @@ def test_a_backup_taken_while_cpe_add_runs_restores_to_a_whole_ledger(cpe_proces
         for number in range(2):
             path = tmp_path / f"during-{number}.tar.gz"
             result = cpe_process("backup", str(path))
-            assert result.returncode == 0 and result.stderr == "", result.stderr
+            assert result.returncode == 0, result.stderr
+            assert result.stderr.startswith("Backed up ") and "Warning" not in result.stderr, result.stderr
             backups.append(path)
     finally:
         stop.touch()
@@ -487,7 +374,7 @@ def test_a_backup_taken_while_cpe_add_runs_restores_to_a_whole_ledger(cpe_proces
     counts = []
     for number, path in enumerate(backups):
         other = tmp_path / f"restored-{number}"
-        backup_module.restore_backup(other, path, today)
+        restore_module.restore_backup(other, path, today)
         with open_ledger(other) as ledger:
             report = verify_ledger(ledger, today)
             assert report.whole, report.problems
@@ -537,7 +424,7 @@ def test_backups_under_a_fast_writer_are_consistent_snapshots(home, tmp_path, to
         assert writer.wait(timeout=30) == 0
     for number, summary in enumerate(summaries):
         restored = tmp_path / f"fast-restored-{number}"
-        backup_module.restore_backup(restored, summary.path, today)
+        restore_module.restore_backup(restored, summary.path, today)
         with open_ledger(restored) as ledger:
             report = verify_ledger(ledger, today)
             assert report.whole, report.problems
@@ -564,3 +451,10 @@ def test_backup_and_restore_through_the_installed_script(cpe_process, cpe, fille
     replaced = cpe_process("restore", str(archive), "--force")
     assert replaced.returncode == 0, replaced.stderr
     assert cpe_process("verify").returncode == 0
+
+
+@pytest.fixture
+def archive(cpe, filled, tmp_path):
+    path = tmp_path / "b.tar.gz"
+    assert cpe("backup", str(path)).exit_code == 0
+    return path

@@ -9,35 +9,7 @@ from cpe_cli.store import schema
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.ops.lifecycle import remove_records, undo_removal
 from cpe_cli.ops.verify import verify_ledger
-
-CERTIFICATE = b"%PDF-1.3 issued in 2025\n" * 30
-
-
-def make_version_1_ledger(home):
-    """Exactly what schema version 1 created: only the first migration, then the header fields."""
-    (home / "certificates" / ".incoming").mkdir(parents=True, mode=0o700)
-    (home / "certificates" / "0123abcd.pdf").write_bytes(CERTIFICATE)
-    conn = sqlite3.connect(home / "cpe.db", isolation_level=None)
-    migrations = sqlite_utils.Migrations(schema.MIGRATION_SET)
-    first = schema.MIGRATIONS[0]
-    migrations(name=first.__name__)(first)
-    migrations.apply(sqlite_utils.Database(conn))
-    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-    conn.execute("PRAGMA user_version = 1")
-    rows = [("Ethics 2025", "4", 400, "Regulatory Ethics", "CA", "2025-11-02", "Group Live", "AICPA", "", "external",
-             "ethics.pdf", "0123abcd.pdf", hashlib.sha256(CERTIFICATE).hexdigest(), len(CERTIFICATE)),
-            ("Lease accounting", "1.50", 150, "Accounting", None, "2026-01-15", "QAS Self Study", "Becker", "notes",
-             "lumiq", None, None, None, None)]
-    for row in rows:
-        conn.execute("INSERT INTO records (title, credits, credits_hundredths, field_of_study, state, completed_on, "
-                     "delivery_method, provider, description, source, certificate_name, certificate_stored, "
-                     "certificate_sha256, certificate_size, added_at, changed_at) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2026-01-20T10:00:00+00:00', "
-                     "'2026-01-20T10:00:00+00:00')", row)
-    assert "trash" not in {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-    everything = conn.execute("SELECT * FROM records ORDER BY id").fetchall()
-    conn.close()
-    return everything
+from support import CERTIFICATE, make_version_1_ledger
 
 
 def test_a_version_1_ledger_is_migrated_forward_and_keeps_its_records(home, today):

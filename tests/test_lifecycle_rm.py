@@ -8,17 +8,16 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import add_args, installed_cpe
+from support import add_args, installed_cpe, snapshot
 from cpe_cli.ops import lifecycle
 from cpe_cli.store.ledger import open_ledger
-from helpers import snapshot
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
 @pytest.fixture
 def on_terminal(monkeypatch):
-    monkeypatch.setattr("cpe_cli.cli.commands_lifecycle.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.output.stdin_is_terminal", lambda: True)
 
 
 @pytest.fixture
@@ -51,9 +50,11 @@ def test_without_a_terminal_rm_refuses_without_yes_and_changes_nothing(cpe, two_
 def test_yes_removes_the_record_and_says_how_to_undo(cpe, two_records, home):
     result = cpe("rm", "1", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert "Removed record 1: 2026-06-01  Ethics for CPAs  2 credits, certificate 'Ethics Certificate.pdf'; " \
-           "to the trash (undo: cpe rm --undo)" in result.stdout
-    assert "year to date: 1.5 (1 record)" in result.stdout
+    assert result.stderr.splitlines() == [
+        "Removed record 1: 2026-06-01  Ethics for CPAs  2 credits, certificate 'Ethics Certificate.pdf'; "
+        "to the trash (undo: cpe rm --undo)",
+        "Total CPE credits, year to date: 1.5 (1 record)"]
+    assert result.stdout == ""
     assert [r["id"] for r in listed(cpe)] == [2]
     assert cpe("show", "1").exit_code == 1
 
@@ -62,20 +63,32 @@ def test_on_a_terminal_rm_shows_what_goes_and_asks(cpe, two_records, home, on_te
     before = snapshot(home)
     declined = cpe("rm", "1", "2", input="n\n")
     assert declined.exit_code == 1
-    assert "1  2026-06-01  Ethics for CPAs  2 credits" in declined.stdout
-    assert "2  2026-06-01  Tax update  1.5 credits" in declined.stdout
-    assert "Remove 2 records (3.5 credits)?" in declined.stdout
-    assert "Nothing removed." in declined.stderr
+    assert "1  2026-06-01  Ethics for CPAs  2 credits" in declined.stderr
+    assert "2  2026-06-01  Tax update  1.5 credits" in declined.stderr
+    assert "Remove 2 records (3.5 credits)?" in declined.stderr
+    assert declined.stderr.endswith("Error: nothing removed\n")
+    assert declined.stdout == ""
     assert snapshot(home) == before
     accepted = cpe("rm", "1", "2", input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
+    assert "Removed record 1: " in accepted.stderr and "Removed record 2: " in accepted.stderr
+    assert accepted.stdout == ""
     assert listed(cpe) == []
+
+
+def test_end_of_input_at_the_question_cancels_like_ctrl_c(cpe, two_records, home, on_terminal):
+    before = snapshot(home)
+    result = cpe("rm", "1", input="")
+    assert result.exit_code == 130
+    assert "Remove 1 record (2.0 credits)?" in result.stderr and result.stderr.endswith("Interrupted.\n")
+    assert "Removed" not in result.stderr and result.stdout == ""
+    assert snapshot(home) == before
 
 
 def test_purge_on_a_terminal_warns_that_it_cannot_be_undone(cpe, two_records, on_terminal):
     result = cpe("rm", "--purge", "1", input="n\n")
-    assert "for good? This cannot be undone." in result.stdout
-    assert result.exit_code == 1
+    assert "for good? This cannot be undone." in result.stderr
+    assert result.exit_code == 1 and result.stderr.endswith("Error: nothing removed\n")
 
 
 def test_an_unknown_id_removes_nothing_even_with_known_ones(cpe, two_records, home):
@@ -99,10 +112,10 @@ def test_undo_brings_the_last_removal_back_with_its_certificate_byte_for_byte(cp
     assert cpe("rm", "2", "--yes").exit_code == 0
     first = cpe("rm", "--undo")  # the last removal: record 2
     assert first.exit_code == 0, first.stderr
-    assert "Restored record 2: 2026-06-01  Tax update  1.5 credits" in first.stdout
+    assert "Restored record 2: 2026-06-01  Tax update  1.5 credits" in first.stderr
     assert [r["id"] for r in listed(cpe)] == [2]
     second = cpe("rm", "--undo")
-    assert "Restored record 1" in second.stdout
+    assert "Restored record 1" in second.stderr
     assert json.loads(cpe("show", "1", "--json").stdout) == shown_before  # same id, fields, hash, times
     assert Path(shown_before["certificate_path"]).read_bytes() == PDF
     assert stored_files(home) == [stored]
@@ -124,14 +137,15 @@ def test_trashed_certificates_stay_in_place_and_count_as_owned(cpe, two_records,
     assert stored.read_bytes() == PDF
     verified = cpe("verify")
     assert verified.exit_code == 0, verified.stdout
-    assert "1 record, 1 in the trash, 1 certificate file" in verified.stdout
+    assert verified.stdout == ""
+    assert "Ledger is whole: 1 record, 1 in the trash, 1 certificate file" in verified.stderr
 
 
 def test_a_reused_id_gives_the_restored_record_a_new_one(cpe, two_records):
     cpe("rm", "2", "--yes")
     cpe(*add_args(title="Newer course"))  # takes id 2 again (SQLite reuses the highest id)
     result = cpe("rm", "--undo")
-    assert "Restored record 2 (as record 3: id 2 was taken by a newer record)" in result.stdout
+    assert "Restored record 2 (as record 3: id 2 was taken by a newer record)" in result.stderr
     titles = {r["id"]: r["title"] for r in listed(cpe)}
     assert titles == {1: "Ethics for CPAs", 2: "Newer course", 3: "Tax update"}
 
@@ -140,11 +154,11 @@ def test_purge_removes_the_certificate_file_and_skips_the_trash(cpe, two_records
     cpe("rm", "2", "--yes")
     result = cpe("rm", "--purge", "1", "--yes")
     assert result.exit_code == 0
-    assert "Removed record 1: " in result.stdout and "for good" in result.stdout
+    assert "Removed record 1: " in result.stderr and "for good" in result.stderr
     assert stored_files(home) == []
     assert list((home / "certificates" / ".incoming").iterdir()) == []
     undo = cpe("rm", "--undo")  # brings back the last removal that went to the trash: record 2
-    assert "Restored record 2" in undo.stdout
+    assert "Restored record 2" in undo.stderr
     assert [r["id"] for r in listed(cpe)] == [2]
 
 
@@ -239,7 +253,7 @@ def answer_rm_in_a_terminal(answer: str, then: str) -> int:
 
 
 def test_rm_asks_in_a_real_terminal(cpe, two_records, home):
-    assert answer_rm_in_a_terminal("n", "Nothing removed.") == 1
+    assert answer_rm_in_a_terminal("n", "Error: nothing removed") == 1
     assert answer_rm_in_a_terminal("y", "Removed record 1") == 0
     assert [r["id"] for r in listed(cpe)] == [2]
 
@@ -250,7 +264,7 @@ def test_rm_and_undo_through_the_installed_script(cpe_process, cpe, two_records)
     removed = cpe_process("rm", "2", "--yes")
     assert removed.returncode == 0, removed.stderr
     restored = cpe_process("rm", "--undo")
-    assert restored.returncode == 0 and "Restored record 2" in restored.stdout
+    assert restored.returncode == 0 and "Restored record 2" in restored.stderr
     assert sorted(r["id"] for r in listed(cpe)) == [1, 2]
 
 

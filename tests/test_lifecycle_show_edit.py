@@ -10,12 +10,11 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import add_args, installed_cpe
+from support import add_args, installed_cpe, snapshot
 from cpe_cli.ops import lifecycle
 from cpe_cli.core.errors import CpeError
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.records import build_record
-from helpers import snapshot
 
 OLD_PDF = b"%PDF-1.4 the old certificate\n" * 50
 NEW_PDF = b"%PDF-1.7 the corrected certificate\n" * 70
@@ -23,7 +22,7 @@ NEW_PDF = b"%PDF-1.7 the corrected certificate\n" * 70
 
 @pytest.fixture
 def on_terminal(monkeypatch):
-    monkeypatch.setattr("cpe_cli.cli.commands_lifecycle.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("cpe_cli.cli.output.stdin_is_terminal", lambda: True)
 
 
 @pytest.fixture
@@ -106,23 +105,30 @@ def test_edit_changes_the_given_fields_and_the_changed_time(cpe, record_with_cer
     result = cpe("edit", "1", "--credits", "2.5", "--title", "Ethics for CPAs, 2026", "--state", "",
                  "--field", "behav")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == ("Updated record 1: title 'Ethics for CPAs' -> 'Ethics for CPAs, 2026'; "
+    assert result.stderr.splitlines()[0] == ("Updated record 1: title 'Ethics for CPAs' -> 'Ethics for CPAs, 2026'; "
                                              "credits 2 -> 2.5; field of study 'Regulatory Ethics' -> "
                                              "'Behavioral Ethics'; state CA -> (none).")
-    assert "year to date: 2.5 (1 record)" in result.stdout
+    assert "year to date: 2.5 (1 record)" in result.stderr
     after = shown(cpe)
     assert after == {**before, "title": "Ethics for CPAs, 2026", "credits": 2.5, "state": None,
                      "field_of_study": "Behavioral Ethics", "changed_at": "2026-06-11T12:00:00+00:00"}
+
+
+def test_edit_json_prints_the_record_as_show_json_does(cpe, record_with_certificate):
+    result = cpe("edit", "1", "--credits", "3", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == shown(cpe) and shown(cpe)["credits"] == 3
+    assert result.stderr.startswith("Updated record 1: credits 2 -> 3.")
 
 
 def test_an_edit_that_changes_nothing_writes_nothing(cpe, record_with_certificate, home):
     before = snapshot(home)
     result = cpe("edit", "1", "--credits", "2", "--field", "reg eth", "--remove-certificate", "--date", "06/01/2026")
     assert result.exit_code == 0
-    assert "Updated record 1" in result.stdout  # the certificate was removed...
+    assert "Updated record 1" in result.stderr  # the certificate was removed...
     again = snapshot(home)
     result = cpe("edit", "1", "--credits", "2", "--remove-certificate")
-    assert result.stdout == "Record 1 unchanged.\n"  # ...and now nothing is left to change
+    assert result.stderr == "Record 1 unchanged.\n"  # ...and now nothing is left to change
     assert snapshot(home) == again != before
 
 
@@ -184,7 +190,7 @@ def test_replacing_a_certificate_removes_the_old_file_after_commit(cpe, record_w
     [old_stored] = stored_files(home)
     result = cpe("edit", "1", "--certificate", str(files[1]))
     assert result.exit_code == 0, result.stderr
-    assert "certificate 'old.pdf' replaced by 'new.pdf'" in result.stdout
+    assert "certificate 'old.pdf' replaced by 'new.pdf'" in result.stderr and result.stdout == ""
     data = shown(cpe)
     assert not old_stored.exists()
     assert stored_files(home) == [Path(data["certificate_path"])]
@@ -259,25 +265,26 @@ def test_an_edit_refuses_when_the_record_changed_meanwhile(home, today, record_w
 
 def test_the_form_offers_current_values_and_enter_keeps_them(cpe, record_with_certificate, home, on_terminal):
     before = snapshot(home)
-    result = cpe("edit", "1", input="\n" * 9)
+    result = cpe("edit", "1", input="\n" * 20)  # Enter at every question (more lines than questions)
     assert result.exit_code == 0, result.stderr
-    assert "Edit record 1" in result.stdout
+    assert result.stdout == ""  # the form's questions are messages, on standard error
+    assert "Edit record 1" in result.stderr
     for prompt in ("Course/Seminar Title [Ethics for CPAs]", "CPE Credits [2]",
                    "Field of Study (number or name) [Regulatory Ethics]",
                    "State (optional, code or name) [CA; - clears]",
                    "Date [2026-06-01]", "Delivery Method (number or name) [Group Live]",
                    "Provider (number or name) [AICPA]", "Course Description (optional) [Line one...; - clears]",
                    "Certificate file (Enter keeps 'old.pdf', a path replaces it, - removes it)"):
-        assert prompt in result.stdout, prompt
-    assert result.stdout.endswith("Record 1 unchanged.\n")
+        assert prompt in result.stderr, prompt
+    assert result.stderr.endswith("Record 1 unchanged.\n")
     assert snapshot(home) == before
 
 
 def test_the_form_changes_clears_and_re_asks(cpe, record_with_certificate, home, on_terminal):
-    answers = ["", "abc", "3", "", "-", "", "2", "", "-", "-"]  # credits re-asked; state, description, cert cleared
-    result = cpe("edit", "1", input="\n".join(answers) + "\n")
+    answers = ["", "abc", "3", "", "-", "", "2", "", "-", "", "-"]  # credits re-asked; state, description,
+    result = cpe("edit", "1", input="\n".join(answers) + "\n")             # (tags kept) cert cleared
     assert result.exit_code == 0, result.stderr
-    assert "credits 'abc'" in result.stderr
+    assert "credits 'abc'" in result.stderr and result.stdout == ""
     data = shown(cpe)
     assert (data["credits"], data["state"], data["delivery_method"], data["description"], data["certificate"]) == \
         (3, None, "Group Internet Based", "", None)
@@ -300,7 +307,9 @@ def test_the_edit_form_in_a_real_terminal(cpe, record_with_certificate, home, fi
     for prompt in (r"Field of Study", r"State", r"Date", r"Delivery Method", r"Provider", r"Course Description"):
         child.expect(prompt)
         child.sendline("")
-    child.expect("Certificate file")
+    if child.expect([r"Certificate file", r"Tags"]) == 1:  # Enter keeps the tags, where the form asks for them
+        child.sendline("")
+        child.expect("Certificate file")
     child.sendline(str(files[1]))
     child.expect("Updated record 1: credits 2 -> 4; certificate 'old.pdf' replaced by 'new.pdf'")
     child.expect(pexpect.EOF)

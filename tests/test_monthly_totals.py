@@ -3,7 +3,7 @@
 import json
 import sqlite3
 
-from conftest import add_args
+from support import add_args
 from cpe_cli.store.ledger import open_ledger
 
 

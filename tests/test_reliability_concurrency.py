@@ -1,4 +1,4 @@
-"""Concurrent writers lose nothing: 8 processes x 50 `cpe add`, half with certificates."""
+"""Concurrent writers lose nothing: 8 processes x 50 `cpe add`, half with certificates; imports and backups at once."""
 
 import hashlib
 import os
@@ -6,12 +6,15 @@ import sqlite3
 import subprocess
 import threading
 
-from conftest import installed_cpe
+import pytest
+
+from support import add_args, installed_cpe
 
 WORKERS = 8
 ADDS_PER_WORKER = 50
 
 
+@pytest.mark.slow  # 400 processes: about a minute on two cores
 def test_eight_processes_adding_fifty_records_each(home, tmp_path):
     cert_dir = tmp_path / "certs"
     cert_dir.mkdir()
@@ -98,8 +101,6 @@ def restored_count(archive, home) -> int:
 def test_four_imports_and_backups_at_once_are_each_whole(home, tmp_path):
     from itertools import combinations
 
-    from conftest import add_args
-
     for n in range(SEED_RECORDS):
         subprocess.run([installed_cpe(), *add_args(title=f"seed {n}")], check=True, capture_output=True)
     files, hashes = [], {}
@@ -118,9 +119,9 @@ def test_four_imports_and_backups_at_once_are_each_whole(home, tmp_path):
         assert result.returncode == 0, result.stderr
         archives.append(archive)
     for process, rows in zip(imports, IMPORT_SIZES):
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        assert out.startswith(f"Imported {rows} records") and "locked" not in err
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        assert stdout == "" and stderr.startswith(f"Imported {rows:,} records") and "locked" not in stderr
 
     # The ledger holds every import, whole, with every certificate.
     conn = sqlite3.connect(home / "cpe.db")

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import add_args, installed_cpe
+from support import add_args, installed_cpe, snapshot
 
 TRIALS = int(os.environ.get("CPE_CRASH_TRIALS", "30"))
 SEED = int(os.environ.get("CPE_CRASH_SEED", "20261129"))
@@ -53,7 +53,7 @@ def assert_whole(home):
 def assert_verified(home):
     result = subprocess.run([installed_cpe(), "verify"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("Ledger is whole: ")
+    assert result.stderr.startswith("Ledger is whole: ")
 
 
 @pytest.mark.slow
@@ -194,7 +194,7 @@ def one_error_line(result) -> str:
 
 
 def test_a_full_disk_during_an_import_writes_no_row(home, tmp_path):
-    from helpers import snapshot
+    from support import snapshot
 
     subprocess.run([installed_cpe(), *add_args(title="seed")], check=True, capture_output=True)
     folder = tmp_path / "csv"
@@ -221,7 +221,7 @@ def test_a_full_disk_during_an_import_writes_no_row(home, tmp_path):
                                   "disk full?); nothing was written"),
 ])
 def test_a_full_disk_during_an_export_or_backup_leaves_no_file(home, tmp_path, command, name, says):
-    from helpers import snapshot
+    from support import snapshot
 
     folder = tmp_path / "csv"
     folder.mkdir()

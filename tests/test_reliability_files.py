@@ -28,8 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_args, installed_cpe
-from helpers import snapshot
+from support import add_args, installed_cpe, snapshot
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 16
 

@@ -23,9 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import installed_cpe
-from helpers import make_unreadable, snapshot
-from test_lifecycle_backup import hostile
+from support import hostile, installed_cpe, make_unreadable, snapshot
 
 from cpe_cli.ops.backup import create_backup
 from cpe_cli.store.ledger import open_ledger
@@ -373,8 +371,8 @@ def test_a_bom_is_ordinary_and_imports(cpe_process, home, tmp_path):
     csv_file = tmp_path / "bom.csv"
     csv_file.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROW).encode())
     result = cpe_process("import", str(csv_file))
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    assert result.stdout.startswith("Imported 1 record (2.0 credits)")
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+    assert result.stderr == "Imported 1 record (2.0 credits); skipped 0 duplicates.\n"
 
 
 def test_an_escape_sequence_stored_by_an_older_tool_is_not_passed_to_the_terminal(home, tmp_path):

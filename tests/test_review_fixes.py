@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from conftest import add_args, installed_cpe
+from support import add_args, installed_cpe, snapshot
 from cpe_cli.store.ledger import open_ledger
-from helpers import snapshot
 
 
 def test_recovery_keeps_a_certificate_owned_by_the_trash(cpe, home, tmp_path):

@@ -1,4 +1,4 @@
-from conftest import add_args
+from support import add_args
 
 
 def test_add_then_total(cpe):

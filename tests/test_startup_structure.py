@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import add_args
+from support import add_args
 
 # What the probed process runs: the console script's body, plus a snapshot of
 # sys.modules taken at exit (after the command, before anything else is imported).
@@ -108,3 +108,13 @@ def test_the_probe_sees_what_a_command_does_import(tmp_path, ledger_with_a_recor
     result, modules = run_probe(tmp_path, ["list", "--format", "csv"])
     assert result.returncode == 0, result.stderr
     assert "csv" in loaded(modules)
+
+
+@pytest.mark.parametrize("args", [["total"], ["list", "-n", "1"], ["show", "1"], ["list", "--sort", "credits"],
+                                  [*add_args(title="Scripted")], ["rm", "1", "--yes"]],
+                         ids=lambda args: " ".join(args[:3]))
+def test_the_fast_route_serves_commands_without_typer(tmp_path, ledger_with_a_record, args):
+    """Every declared command can take the fast route; a hand-kept command table would let one slip to Typer."""
+    result, modules = run_probe(tmp_path, args)
+    assert result.returncode == 0, result.stderr
+    assert loaded(modules, ("typer", "click", "rich")) == []

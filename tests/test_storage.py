@@ -19,7 +19,7 @@ from cpe_cli.core.views import Filters
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.periods import preset_window
 from cpe_cli.core.records import build_record
-from helpers import snapshot
+from support import snapshot
 
 TODAY = date(2026, 6, 11)
 

@@ -1,40 +1,73 @@
-"""The ``cpe`` command line: options in, core calls, output out.
+"""The ``cpe`` command line, declared once: every command and option lives here.
 
-Thin on purpose: every rule lives in the core modules, which know nothing of
-Typer or Rich. Rich is imported inside the functions that draw, so plain
-output (the bare total, JSON, CSV) and TAB completion never load it.
+Each declaration below is a signature and a help text, nothing more: its
+body is never run. ``command()`` registers it with Typer and binds it to
+its handler in ``cli/handlers/`` (named ``"module:function"``), which the
+Typer route and the fast route (``cli/fast_route.py``, reading the spec
+generated from this app into ``cli/spec.py``) both call with the same
+keyword arguments. So adding an option means: declare it here, take it in
+the handler, test it; ``python -m cpe_cli.cli.spec_build --write``
+regenerates the spec, and a test fails when it is stale.
 """
 
 from __future__ import annotations
 
-import sys
+import functools
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from .. import __version__
-
-from ..core import catalog
-from ..core.environment import resolve_home, resolve_today
-from ..core.errors import CpeError
-from .options import (FieldFilter, FromDate, Preset, SourceFilter, ToDate, Year, complete_delivery,
-                          complete_fields, complete_record_sources, complete_states)
+from .completers import (complete_declarable, complete_delivery, complete_fields, complete_presets,
+                         complete_profiles, complete_record_sources, complete_sources, complete_states,
+                         complete_tags)
 from .group import CpeGroup
 
-app = typer.Typer(
-    cls=CpeGroup,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+HANDLERS_PACKAGE = "cpe_cli.cli.handlers"
+
+
+def _typer(**settings) -> typer.Typer:
+    return typer.Typer(cls=CpeGroup, pretty_exceptions_enable=False, rich_markup_mode=None,
+                       context_settings={"help_option_names": ["-h", "--help"]}, **settings)
+
+
+app = _typer(no_args_is_help=True, add_completion=True)
+export_app = _typer(name="export", no_args_is_help=True,
+                    help="Export the records of a view: CSV for other tools, or a ZIP of certificates for an audit.")
+app.add_typer(export_app, name="export")
+profile_app = _typer(name="profile", no_args_is_help=True,
+                     help="The rule profiles of licensing boards (and your own): list, show, track, stop tracking.")
+app.add_typer(profile_app, name="profile")
+
+
+def command(parent: typer.Typer, name: str, handler: str, *, examples: tuple[str, ...] = (), **settings):
+    """Register the decorated declaration as command ``name``; running it calls ``handler`` with its options.
+
+    ``examples`` end the command's help, as git's do: real command lines a reader can copy.
+    """
+    if examples:
+        settings["epilog"] = "\b\nExamples:\n" + "\n".join(f"  {example}" for example in examples)
+
+    def bind(declaration):
+        @functools.wraps(declaration)
+        def run(**options):
+            from importlib import import_module
+
+            module, _, function = handler.partition(":")
+            return getattr(import_module(f"{HANDLERS_PACKAGE}.{module}"), function)(**options)
+
+        run.cpe_handler = handler  # read by the spec builder (Typer copies it onto the Click callback)
+        parent.command(name, **settings)(run)
+        return declaration
+    return bind
 
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"cpe {__version__}")
+        from . import output
+
+        output.data(f"cpe {__version__}")
         raise typer.Exit()
 
 
@@ -50,141 +83,380 @@ def main_options(
     """
 
 
-@app.command()
-def total(
-    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
-    source: SourceFilter = "all", field: FieldFilter = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print {total, count, from, to, source} as JSON.")] = False,
-) -> None:
+# -- options shared by every command that shows a view of the ledger ---------------------------------
+
+Preset = Annotated[Optional[str], typer.Option(
+    "--preset", "-p", metavar="NAME", autocompletion=complete_presets,
+    help="Date window: ytd (default), last-7-days, last-30-days, last-year, all-time (or all).")]
+FromDate = Annotated[Optional[str], typer.Option(
+    "--from", metavar="DATE", help="First day, inclusive (overrides --preset; runs to today if --to is not given).")]
+ToDate = Annotated[Optional[str], typer.Option(
+    "--to", metavar="DATE", help="Last day, inclusive (overrides --preset; from the first record if --from is not given).")]
+Year = Annotated[Optional[int], typer.Option(
+    "--year", metavar="YYYY", help="One calendar year, 1 January to 31 December (not with --from/--to).")]
+SourceFilter = Annotated[str, typer.Option(
+    "--source", "-s", metavar="all|lumiq|external", autocompletion=complete_sources,
+    help="Only platform courses (lumiq), only self-reported ones (external), or all.")]
+FieldFilter = Annotated[Optional[str], typer.Option(
+    "--field", "-f", metavar="FIELD", autocompletion=complete_fields,
+    help="Only this NASBA field of study (a unique prefix is enough).")]
+TagFilter = Annotated[Optional[list[str]], typer.Option(
+    "--tag", metavar="TAG", autocompletion=complete_tags,
+    help="Only records with this tag (repeatable: any of them).")]
+ReplaceOutput = Annotated[bool, typer.Option("--force", help="Replace the output file if it already exists.")]
+
+# -- options of a record (add and edit) ------------------------------------------------------------
+
+Title = Annotated[Optional[str], typer.Option("--title", "-t", help="Course/Seminar Title.")]
+Credits = Annotated[Optional[str], typer.Option("--credits", "-c", help="CPE Credits, e.g. 1.5.")]
+Field = Annotated[Optional[str], typer.Option("--field", "-f", autocompletion=complete_fields,
+                                              help="NASBA field of study (name, alias or unique prefix).")]
+State = Annotated[Optional[str], typer.Option("--state", autocompletion=complete_states,
+                                              help="Licensing jurisdiction: code or name (optional; '' clears "
+                                                   "it in edit).")]
+CompletedOn = Annotated[Optional[str], typer.Option("--date", "-d", metavar="DATE",
+                                                    help="Completion date (default today); not in the future.")]
+Delivery = Annotated[Optional[str], typer.Option("--delivery", "-m", autocompletion=complete_delivery,
+                                                 help="Delivery method, e.g. 'Group Live', 'self study', nano.")]
+Provider = Annotated[Optional[str], typer.Option("--provider", "-P", help="Provider / sponsor, e.g. AICPA.")]
+Description = Annotated[Optional[str], typer.Option("--description",
+                                                    help="Course Description (optional; '' clears it in edit).")]
+Tags = Annotated[Optional[list[str]], typer.Option(
+    "--tag", metavar="TAG", autocompletion=complete_tags,
+    help="A tag for what a field of study cannot show, e.g. fl-ethics, ca-regulatory-review, fraud "
+         "(repeatable; see 'cpe profile show ID' for the tags a profile reads).")]
+Certificate = Annotated[Optional[Path], typer.Option("--certificate", metavar="PATH",
+                                                     help="Certificate file to copy into the ledger (max 10 MiB).")]
+NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt; fail on missing options.")]
+_MAX_ID = 2**63 - 1  # SQLite's largest integer
+RecordId = Annotated[int, typer.Argument(metavar="ID", min=1, max=_MAX_ID, help="The record's id (see 'cpe list').")]
+
+
+# -- the ledger: total, list, add, catalog ---------------------------------------------------------
+
+@command(app, "total", "ledger:total", examples=(
+    'cpe total',
+    'cpe total --preset last-30-days --source external',
+    'cpe total --year 2025 --by month',
+    'x=$(cpe total --field tax)',
+))
+def total(preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
+          source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
+          as_json: Annotated[bool, typer.Option(
+              "--json", help="Print {total, count, from, to, source, field, tags} as JSON.")] = False,
+          by: Annotated[Optional[str], typer.Option(
+              "--by", metavar="field|delivery|source|month|year|tag",
+              help="Break the total down: a row per key with a bar, the total under it.")] = None,
+          output_format: Annotated[Optional[str], typer.Option(
+              "--format", metavar="table|csv|json", help="With --by: table (default), csv or json.")] = None,
+          ) -> None:
     """Show the Total CPE Credits badge for a date window (only the number when piped)."""
-    from .reports import show_total
-
-    show_total(resolve_home(), resolve_today(), preset=preset, start=start, end=end, year=year, source=source,
-               field=field, as_json=as_json, terminal=_stdout_is_terminal())
 
 
-@app.command("list")
+@command(app, "list", "ledger:list_records", examples=(
+    'cpe list --preset all-time --field tax',
+    'cpe list --sort credits -n 5',
+    'cpe list --from 2026-01-01 --to 2026-03-31 --format csv > q1.csv',
+))
 def list_records(
     preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
-    source: SourceFilter = "all", field: FieldFilter = None,
+    source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
     output_format: Annotated[str, typer.Option("--format", metavar="table|csv|json",
                                                help="table (default), csv (the export columns) or json.")] = "table",
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", metavar="N",
-        help="Only the newest N records (0: all). Default: all, but 1000 for a table on a terminal.")] = None,
+        help="Only the first N records in the list's order (0: all). Default: all, but 1000 for a table on a "
+             "terminal.")] = None,
+    sort: Annotated[Optional[str], typer.Option(
+        "--sort", metavar="date|credits|title",
+        help="Order by date (newest first), credits (largest first) or title (A to Z). Default: date, "
+             "oldest first for csv.")] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Reverse the order.")] = False,
+    no_pager: Annotated[bool, typer.Option(
+        "--no-pager", help="Print a long table straight to the terminal ($CPE_PAGER, $PAGER or less -FRX "
+                           "otherwise).")] = False,
 ) -> None:
     """List the records in a date window, newest first, with their total."""
-    from .reports import show_list
-
-    show_list(resolve_home(), resolve_today(), preset=preset, start=start, end=end, year=year, source=source,
-              field=field, output_format=output_format, limit=limit, terminal=_stdout_is_terminal())
 
 
-@app.command()
-def add(
-    title: Annotated[Optional[str], typer.Option("--title", "-t", help="Course/Seminar Title.")] = None,
-    credits: Annotated[Optional[str], typer.Option("--credits", "-c", help="CPE Credits, e.g. 1.5.")] = None,
-    field: Annotated[Optional[str], typer.Option("--field", "-f", autocompletion=complete_fields,
-                                                 help="NASBA field of study (name, alias or unique prefix).")] = None,
-    state: Annotated[Optional[str], typer.Option("--state", autocompletion=complete_states,
-                                                 help="Licensing jurisdiction: code or name (optional).")] = None,
-    on: Annotated[Optional[str], typer.Option("--date", "-d", metavar="DATE",
-                                              help="Completion date (default today); not in the future.")] = None,
-    delivery: Annotated[Optional[str], typer.Option("--delivery", "-m", autocompletion=complete_delivery,
-                                                    help="Delivery method, e.g. 'Group Live', 'self study', nano.")] = None,
-    provider: Annotated[Optional[str], typer.Option("--provider", "-P", help="Provider / sponsor, e.g. AICPA.")] = None,
-    description: Annotated[Optional[str], typer.Option("--description", help="Course Description (optional).")] = None,
-    certificate: Annotated[Optional[Path], typer.Option("--certificate", metavar="PATH",
-                                                        help="Certificate file to copy into the ledger (max 10 MiB).")] = None,
-    source: Annotated[str, typer.Option("--source", "-s", metavar="external|lumiq", autocompletion=complete_record_sources,
-                                        help="external (default) for self-reported, lumiq for platform courses.")] = "external",
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail on missing options.")] = False,
-) -> None:
+@command(app, "add", "ledger:add", examples=(
+    'cpe add    (on a terminal: the form asks for what is missing)',
+    'cpe add -t "Ethics for CPAs" -c 4 -f "reg eth" -m "group live" -P AICPA -d 06/01/2026 --certificate cert.pdf',
+    'id=$(cpe add --no-input --json -t "Tax update" -c 2 -f tax -m "self study" -P Becker | jq .id)',
+))
+def add(title: Title = None, credits: Credits = None, field_of_study: Field = None, state: State = None,
+        date: CompletedOn = None, delivery_method: Delivery = None, provider: Provider = None,
+        description: Description = None, certificate: Certificate = None, tags: Tags = None,
+        source: Annotated[str, typer.Option(
+            "--source", "-s", metavar="external|lumiq", autocompletion=complete_record_sources,
+            help="external (default) for self-reported, lumiq for platform courses.")] = "external",
+        no_input: NoInput = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the new record as 'cpe show --json' does.")]
+        = False) -> None:
     """Add a CPE record: by options, or through a form on a terminal for what is missing."""
-    from .adding import add_record
-
-    given = {"title": title, "credits": credits, "field_of_study": field, "state": state, "date": on,
-             "delivery_method": delivery, "provider": provider, "description": description, "source": source}
-    add_record(resolve_home(), resolve_today(), given, certificate,
-               interactive=not no_input and _stdin_is_terminal())
 
 
-def _stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
-
-
-def _stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-@app.command("catalog")
-def show_catalog(
+@command(app, "catalog", "ledger:catalog", examples=(
+    'cpe catalog fields',
+    'cpe catalog states --json',
+))
+def catalog(
     what: Annotated[str, typer.Argument(metavar="[fields|delivery|states|all]",
                                         help="Which list to print (default all).")] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the lists as JSON.")] = False,
 ) -> None:
     """Print the accepted fields of study, delivery methods and jurisdictions."""
-    lists = {
-        "fields": [{"name": f.name, "technical": f.technical, "aliases": list(f.aliases)}
-                   for f in catalog.FIELDS_OF_STUDY],
-        "delivery": [{"name": m.name, "aliases": list(m.aliases)} for m in catalog.DELIVERY_METHODS],
-        "states": [{"code": code, "name": name} for code, name in catalog.JURISDICTIONS.items()],
-    }
-    wanted = what.strip().lower()
-    if wanted not in (*lists, "all"):
-        raise CpeError.invalid(f"unknown list {what!r}; accepted: fields, delivery, states, all")
-    chosen = lists if wanted == "all" else {wanted: lists[wanted]}
-    if as_json:
-        import json
-
-        typer.echo(json.dumps(chosen, indent=2))
-        return
-    for name, items in chosen.items():
-        if len(chosen) > 1:
-            typer.echo(f"# {dict(fields='Fields of study (NASBA)', delivery='Delivery methods', states='Jurisdictions')[name]}")
-        for item in items:
-            if name == "fields":
-                typer.echo(f"{item['name']}\t{'technical' if item['technical'] else 'non-technical'}")
-            elif name == "delivery":
-                typer.echo(item["name"])
-            else:
-                typer.echo(f"{item['code']}\t{item['name']}")
-        if len(chosen) > 1:
-            typer.echo("")
 
 
-@app.command("fields", hidden=True)
-def show_fields() -> None:
+@command(app, "fields", "ledger:fields", hidden=True)
+def fields() -> None:
     """Print the NASBA fields of study (same as `cpe catalog fields`)."""
-    show_catalog("fields", False)
 
 
-def _plain_completion_help() -> None:
-    """Keep Rich out of TAB completion for zsh, fish and PowerShell.
+@command(app, "info", "ledger:info", examples=('cpe info', 'cpe info --json | jq .records'))
+def info(as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False) -> None:
+    """Show where the data lives (home, database, certificates), how much it holds, what is tracked, and the
+    versions of cpe and SQLite."""
 
-    Typer 0.28 strips Rich markup from each completion's help text by
-    rendering it with Rich, which imports rich.console, markdown and pygments
-    (~100 ms per TAB). cpe's help is plain text (``rich_markup_mode=None``),
-    so there is nothing to strip.
+
+# -- exchange: export csv, export zip, import ------------------------------------------------------
+
+@command(export_app, "csv", "exchange:export_csv", examples=(
+    'cpe export csv --preset all-time > ledger.csv',
+    'cpe export csv --year 2025 -o 2025.csv',
+))
+def export_csv(
+    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
+    source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
+    output_file: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Write to FILE (atomically) instead of standard output (- is standard output).")] = None,
+    force: ReplaceOutput = False,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="Write cells untouched, for pipelines: no ' before a cell starting with = + - @ tab, "
+                      "CR or ' (which protects spreadsheets).")] = False,
+) -> None:
+    """Write the view's records as CSV, oldest first: the columns of `cpe list --format csv`.
+
+    Same view options as `cpe list` (default: year to date). Cells that a
+    spreadsheet would run as a formula get a leading ' unless --raw; `cpe
+    import` removes it again.
     """
-    from typer import _completion_classes
-
-    _completion_classes._sanitize_help_text = str
 
 
-_plain_completion_help()
+@command(export_app, "zip", "exchange:export_zip", examples=(
+    'cpe export zip --year 2025',
+    'cpe export zip --preset all-time -o audit.zip --skip-missing',
+))
+def export_zip(
+    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
+    source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
+    output_file: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE.zip",
+        help="Archive to write. Default: cpe-certificates-<from>-<to>.zip in the current folder, named by "
+             "the view's first and last days.")] = None,
+    force: ReplaceOutput = False,
+    skip_missing: Annotated[bool, typer.Option(
+        "--skip-missing", help="Leave out certificates missing from the store (named in a warning) "
+                               "instead of failing.")] = False,
+) -> None:
+    """Package the view's certificates and a manifest.csv for an auditor or a state board.
+
+    Each certificate is stored as <date>_<title>_<id>.<ext>; manifest.csv is
+    the CSV export of every record in the view (with or without a
+    certificate) plus its zip_entry and sha256. Same view options as `cpe list`.
+    """
 
 
-def _register_command_modules() -> None:
-    """Commands that live in their own modules (one capability each) join the app here."""
-    from . import commands_exchange as cli_exchange
-    from . import commands_lifecycle as cli_lifecycle
+@command(app, "import", "exchange:import_records", examples=(
+    'cpe import platform-export.csv --source lumiq --dry-run',
+    'cpe list --format csv | cpe import -',
+))
+def import_records(
+    file: Annotated[str, typer.Argument(metavar="FILE|-", help="CSV file to read, or - for standard input.")],
+    source: Annotated[Optional[str], typer.Option(
+        "--source", "-s", metavar="lumiq|external", autocompletion=complete_record_sources,
+        help="Source of rows that have none (default external; platform exports: lumiq).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Validate every row and report what would be added; write nothing.")] = False,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="Read cells as they are: keep a leading ' (for files written with export --raw).")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help='Print {"imported": N, "skipped": N, "batch": ID} on standard output.')] = False,
+) -> None:
+    """Add the records of a CSV file: all of them, or none if any row is invalid.
 
-    cli_exchange.register(app)
-    cli_lifecycle.register(app)
+    Rows are checked with the rules of `cpe add` (the date is required).
+    Headers are matched by common spellings (this tool's export, platform
+    exports). Rows identical to an existing record or an earlier row are
+    skipped. A certificate cell naming a file (relative to the CSV's folder)
+    attaches it.
+    """
 
 
-_register_command_modules()
+# -- lifecycle: show, edit, rm, verify, backup, restore --------------------------------------------
+
+@command(app, "show", "lifecycle:show", examples=(
+    'cpe show 12',
+    'cpe show 12 --json | jq .certificate_sha256',
+))
+def show(record_id: RecordId,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the record as one JSON object.")] = False) -> None:
+    """Show every field of one record, its certificate (name, size, SHA-256, stored path) and its history."""
+
+
+@command(app, "edit", "lifecycle:edit", examples=(
+    'cpe edit 12    (on a terminal: the form, with the current values)',
+    'cpe edit 12 --credits 2.5 --tag fl-ethics',
+    'cpe edit 12 --certificate new-cert.pdf',
+))
+def edit(
+    record_id: RecordId,
+    title: Title = None, credits: Credits = None, field_of_study: Field = None, state: State = None,
+    date: CompletedOn = None, delivery_method: Delivery = None, provider: Provider = None,
+    description: Description = None,
+    certificate: Annotated[Optional[Path], typer.Option(
+        "--certificate", metavar="PATH", help="Attach this certificate file, replacing the current one.")] = None,
+    tags: Annotated[Optional[list[str]], typer.Option(
+        "--tag", metavar="TAG", autocompletion=complete_tags, help="Add this tag (repeatable).")] = None,
+    untags: Annotated[Optional[list[str]], typer.Option(
+        "--untag", metavar="TAG", autocompletion=complete_tags, help="Remove this tag (repeatable).")] = None,
+    remove_certificate: Annotated[bool, typer.Option("--remove-certificate",
+                                                     help="Remove the record's certificate file.")] = False,
+    source: Annotated[Optional[str], typer.Option("--source", "-s", metavar="external|lumiq",
+                                                  autocompletion=complete_record_sources, help="New source.")] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail when no change is given.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record after the change, as 'cpe show --json'.")]
+    = False,
+) -> None:
+    """Change a record: the options given, or on a terminal the whole form with the current values as defaults.
+
+    Values are checked exactly as 'cpe add' checks them. The change is atomic: a
+    replaced certificate's old file is removed only once the new state is committed.
+    """
+
+
+@command(app, "rm", "lifecycle:rm", examples=(
+    'cpe rm 12',
+    'cpe rm 12 13 --yes',
+    'cpe rm --undo',
+))
+def rm(
+    record_ids: Annotated[Optional[list[int]], typer.Argument(metavar="ID...", min=1, max=_MAX_ID, show_default=False,
+                                                              help="The records to remove.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed in scripts).")] = False,
+    purge: Annotated[bool, typer.Option("--purge", help="Remove for good, skipping the trash (no undo).")] = False,
+    undo: Annotated[bool, typer.Option("--undo", help="Bring back the last removal from the trash.")] = False,
+) -> None:
+    """Remove records and their certificate files: to the trash for 30 days ('cpe rm --undo' brings the last
+    removal back), or with --purge for good. Asks first on a terminal; scripts pass --yes."""
+
+
+@command(app, "verify", "lifecycle:verify", examples=(
+    'cpe verify',
+    'cpe verify --repair',
+))
+def verify(
+    repair: Annotated[bool, typer.Option("--repair", help="Remove stray files in certificates/ (after listing "
+                                                          "them); never deletes a record.")] = False,
+) -> None:
+    """Check that the ledger is whole: SQLite integrity, schema version, every certificate file and its
+    SHA-256, no stray files, every record valid under today's rules. Lists each problem and exits 1."""
+
+
+@command(app, "backup", "lifecycle:backup", examples=(
+    'cpe backup ~/cpe-backup-$(date +%F).tar.gz',
+))
+def backup(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The archive to write, e.g. cpe-backup.tar.gz.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the archive if it already exists.")] = False,
+) -> None:
+    """Write the whole ledger (a consistent database snapshot and every certificate file, with a checksum
+    manifest) to one archive; safe while other cpe commands run."""
+
+
+@command(app, "restore", "lifecycle:restore", examples=(
+    'cpe restore ~/cpe-backup-2026-11-30.tar.gz',
+    'CPE_HOME=/tmp/check cpe restore backup.tar.gz && CPE_HOME=/tmp/check cpe verify',
+))
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An archive written by 'cpe backup'.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a ledger that holds records (kept aside until "
+                                                        "the restore has succeeded).")] = False,
+) -> None:
+    """Restore a backup into the home, after checking the whole archive; refuses to replace a ledger that holds
+    records unless --force."""
+
+
+# -- compliance: profile list, show, use, drop; status ---------------------------------------------
+
+ProfileId = Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_profiles,
+                                          help="A profile id: aicpa, ca, ny, tx, fl, il or one of yours.")]
+PeriodEnd = Annotated[Optional[str], typer.Option(
+    "--period-end", metavar="DATE",
+    help="The last day of one of your reporting periods (e.g. your license's expiration date); needed by "
+         "profiles without a fixed period (aicpa, ca, tx).")]
+Declare = Annotated[Optional[list[str]], typer.Option(
+    "--declare", metavar="WORD", autocompletion=complete_declarable,
+    help="Work that brings extra rules into force, e.g. attest, government (repeatable).")]
+
+
+@command(profile_app, "list", "compliance:profile_list", examples=(
+    'cpe profile list',
+    'cpe profile list --json',
+))
+def profile_list(as_json: Annotated[bool, typer.Option("--json", help="Print the profiles as JSON.")] = False) -> None:
+    """List every profile (built-in and yours in $CPE_HOME/profiles), where it comes from and whether it is
+    tracked."""
+
+
+@command(profile_app, "show", "compliance:profile_show", examples=(
+    'cpe profile show ca',
+    'cpe profile show tx --json',
+))
+def profile_show(profile_id: ProfileId,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print the parsed profile as JSON.")]
+                 = False) -> None:
+    """Show a profile's rules in words: windows, caps, the tags it reads, sources, as-of date and notes."""
+
+
+@command(profile_app, "use", "compliance:profile_use", examples=(
+    'cpe profile use ny',
+    'cpe profile use ca --period-end 2027-03-31 --declare attest',
+))
+def profile_use(profile_id: ProfileId, period_end: PeriodEnd = None, declare: Declare = None) -> None:
+    """Track a profile (several may be tracked: two states and the AICPA); run again to change its settings."""
+
+
+@command(profile_app, "drop", "compliance:profile_drop", examples=(
+    'cpe profile drop ny',
+))
+def profile_drop(profile_id: ProfileId) -> None:
+    """Stop tracking a profile (the profile itself stays available)."""
+
+
+@command(app, "status", "compliance:status", examples=(
+    'cpe status',
+    'cpe status --check --warn-days 60 || echo "CPE short"',
+    'cpe status --profile tx --period-end 2027-05-31 --json',
+))
+def status(
+    profile_ids: Annotated[Optional[list[str]], typer.Option(
+        "--profile", metavar="ID", autocompletion=complete_profiles,
+        help="Evaluate only these profiles, tracked or not (repeatable).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Evaluate on this day instead of today.")] = None,
+    period_end: PeriodEnd = None, declare: Declare = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Print only the verdicts (on standard error) and exit 3 if a profile is short, 0 if all "
+                        "are met: for cron jobs and shell prompts.")] = False,
+    warn_days: Annotated[Optional[int], typer.Option(
+        "--warn-days", metavar="N",
+        help="With --check: only profiles whose period ends within N days can make it fail.")] = None,
+) -> None:
+    """Am I compliant? For each tracked profile: the current period, each requirement (counted / required),
+    what is still needed, and by when."""
 
 
 def run() -> None:

@@ -38,3 +38,51 @@ def complete_sources(incomplete: str) -> list[str]:
 
 def complete_record_sources(incomplete: str) -> list[str]:
     return _starting_with(catalog.SOURCES, incomplete)
+
+
+def complete_profiles(incomplete: str) -> list[str]:
+    """Built-in profile ids and the user's own (file names in $CPE_HOME/profiles), without parsing any."""
+    import os
+
+    from ..core.environment import resolve_home
+    from ..core.profiles import BUILTIN_IDS
+
+    from ..core.errors import CpeError
+
+    ids = list(BUILTIN_IDS)
+    try:
+        folder = resolve_home() / "profiles"
+        ids += [name[:-5] for name in sorted(os.listdir(folder)) if name.endswith(".toml") and not name.startswith(".")]
+    except (OSError, CpeError):  # no home, no profiles folder, an unusable CPE_HOME: the built-ins
+        pass
+    return _starting_with(dict.fromkeys(ids), incomplete)
+
+
+def complete_declarable(incomplete: str) -> list[str]:
+    from ..core.profiles import builtin_profiles, declarable_words
+
+    words = sorted({word for profile in builtin_profiles().values() for word in declarable_words(profile)})
+    return _starting_with(words, incomplete)
+
+
+def complete_tags(incomplete: str) -> list[str]:
+    """Tags on records in the ledger, and the tags the built-in profiles read."""
+    from ..core.environment import resolve_home
+    from ..core.errors import CpeError
+    from ..core.profiles import builtin_profiles, tags_read
+
+    tags = {tag for profile in builtin_profiles().values() for tag in tags_read(profile)}
+    try:
+        home = resolve_home()
+    except CpeError:  # an unusable CPE_HOME: complete what the profiles read (the command itself will say why)
+        return _starting_with(sorted(tags), incomplete.lower())
+    if (home / "cpe.db").is_file():
+        from ..store.compliance import tags_in_use
+        from ..store.ledger import open_ledger
+
+        try:
+            with open_ledger(home) as ledger:
+                tags.update(tags_in_use(ledger))
+        except CpeError:  # a damaged or locked ledger: complete what the profiles read
+            pass
+    return _starting_with(sorted(tags), incomplete.lower())

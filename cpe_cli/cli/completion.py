@@ -1,39 +1,33 @@
-"""Answer TAB completion requests without loading Typer.
+"""Answer bash TAB completion without loading Typer.
 
 Every TAB press runs ``cpe`` once; through Typer that costs the import and
-the construction of the whole app (~60-100 ms). The command tree is instead
-read from ``completion_spec.py``, a data file generated from the Typer app
-(``python -m cpe_cli.cli.completion --write``; a test fails when it is stale),
-and the completion rules of Click are followed for the common cases: command
-names, option names not yet given, and option values. Anything else (a
-``--`` marker, an unknown option, a path value, an instruction other than
-``complete_bash``) returns None and Typer answers, so the fast answer is
-never a guess. ``tests/test_fastcomplete.py`` compares both routes.
+the construction of the whole app (60-100 ms). The command tree is instead
+read from ``spec.py`` (generated from the Typer app) and the words are
+walked with ``tokens.scan``, the grammar the fast route uses too; the
+answer follows Click's completion rules for the common cases: command
+names, option names not yet given, option values. Anything else (``--``,
+an unknown option, a path value, a shell other than bash) returns None and
+Typer answers, so the fast answer is never a guess.
+``tests/test_completion_routes.py`` compares both.
 """
 
 from __future__ import annotations
 
 import os
 
-OPTION_PREFIXES = ("-",)
-
 
 def complete(environ=os.environ) -> str | None:
     """The text Typer would print for this completion request, or None to let Typer answer."""
     if environ.get("_CPE_COMPLETE") != "complete_bash":
         return None
-    from .spec import SPEC
-
     words = _split(environ.get("COMP_WORDS", ""))
     try:
         cword = int(environ.get("COMP_CWORD", ""))
     except ValueError:
         return None
-    if words is None:
+    if words is None or cword < 0:
         return None
-    args = words[1:cword]
-    incomplete = words[cword] if cword < len(words) else ""
-    values = _complete(SPEC, args, incomplete)
+    values = _complete(words[1:cword], words[cword] if cword < len(words) else "")
     return None if values is None else "\n".join(values) + "\n"
 
 
@@ -43,148 +37,72 @@ def _split(text: str) -> list[str] | None:
     lexer = shlex.shlex(text, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""
-    words: list[str] = []
     try:
-        for token in lexer:
-            words.append(token)
+        return list(lexer)
     except ValueError:  # an unclosed quote: Click keeps the partial token; let Typer do it
         return None
-    return words
 
 
-def _find_option(command: dict, name: str) -> dict | None:
-    for option in command["options"]:
-        if name in option["opts"] or name in option["secondary"]:
-            return option
-    return None
-
-
-def _complete(command: dict, args: list[str], incomplete: str) -> list[str] | None:
+def _complete(args: list[str], incomplete: str) -> list[str] | None:
     """Walk the completed words like Click's resilient parser, then complete the last one."""
-    given: set[int] = set()
+    from .spec import COMMANDS
+    from .tokens import ARGUMENT, MISSING_VALUE, OPTION, scan
+
+    path, entry = "", COMMANDS[""]
+    given: set[str] = set()
     positionals: list[str] = []
-    index = 0
-    while index < len(args):
-        token = args[index]
-        index += 1
-        if token == "--":
-            return None
-        if token.startswith(OPTION_PREFIXES) and len(token) > 1:
-            name = token.split("=", 1)[0] if token.startswith("--") else token[:2]
-            option = _find_option(command, name)
-            if option is None:
+    remaining = list(args)
+    while True:
+        descended = False
+        for event, option, word in scan(entry["options"], remaining):
+            if event == MISSING_VALUE:
+                return _values(option[2], option[4], incomplete)
+            if event == OPTION:
+                given.add(option[1])
+                continue
+            if event != ARGUMENT:
                 return None
-            given.add(id(option))
-            inline = "=" in token if token.startswith("--") else len(token) > 2
-            if not option["flag"] and not inline:
-                if index >= len(args):  # the incomplete word is this option's value
-                    return _values(option, incomplete)
-                index += 1
-            continue
-        if command["commands"] and not positionals and token in command["commands"]:
-            return _complete(command["commands"][token], args[index:], incomplete)
-        positionals.append(token)
+            if entry["subcommands"] and not positionals and word in entry["subcommands"]:
+                path = f"{path} {word}".strip()
+                entry = COMMANDS[path]
+                remaining = remaining[remaining.index(word) + 1:]
+                given = set()
+                descended = True
+                break
+            positionals.append(word)
+        if not descended:
+            break
     if incomplete == "=":
         incomplete = ""
-    elif "=" in incomplete and incomplete.startswith(OPTION_PREFIXES):
+    elif "=" in incomplete and incomplete.startswith("-"):
         name, _, value = incomplete.partition("=")
-        option = _find_option(command, name)
-        if option is None or option["flag"]:
+        option = next((option for option in entry["options"] if name in option[0]), None)
+        if option is None or option[2] == "flag":
             return None
-        return _values(option, value)
-    if incomplete.startswith(OPTION_PREFIXES):
-        return [name for option in command["options"]
-                if not option["hidden"] and (option["multiple"] or id(option) not in given)
-                for name in (*option["opts"], *option["secondary"]) if name.startswith(incomplete)]
-    arguments = command["arguments"]
-    if len(positionals) < len(arguments):
-        return _values(arguments[len(positionals)], incomplete)
-    if not command["commands"]:
+        return _values(option[2], option[4], value)
+    if incomplete.startswith("-"):
+        return [name for names, dest, _kind, _default, _completer, traits in entry["options"]
+                if "h" not in traits and ("m" in traits or dest not in given)
+                for name in names if name.startswith(incomplete)]
+    arguments = entry["arguments"]
+    if len(positionals) < len(arguments) or (arguments and arguments[-1][2] == -1):
+        argument = arguments[min(len(positionals), len(arguments) - 1)]
+        return _values(argument[1], argument[5], incomplete)
+    if not entry["subcommands"]:
         return []
     if not positionals:
-        return [name for name, sub in command["commands"].items()
-                if name.startswith(incomplete) and not sub["hidden"]]
+        return [name for name in entry["subcommands"]
+                if name.startswith(incomplete) and not COMMANDS[f"{path} {name}".strip()]["hidden"]]
     return None
 
 
-def _values(parameter: dict, incomplete: str) -> list[str] | None:
-    if parameter["path"]:
+def _values(kind: str, completer: str | None, incomplete: str) -> list[str] | None:
+    if kind == "path":
         return None  # file completion: Typer hands it to the shell
-    if parameter["completer"] is None:
+    if completer is None:
         return []
-    module_name, _, function_name = parameter["completer"].partition(":")
     from importlib import import_module
 
+    module_name, _, function_name = completer.partition(":")
     values = getattr(import_module(module_name), function_name)(incomplete)
     return [value for value in values if value.startswith(incomplete)]  # as Typer filters them
-
-
-# -- generating the spec from the Typer app ------------------------------------------------------
-
-def build_spec(click_command) -> dict:
-    """The command tree as plain data: what completion needs and nothing else."""
-    from typer._click import types as click_types
-    from typer.core import TyperArgument, TyperGroup, TyperOption
-
-    def completer_of(parameter) -> str | None:
-        """Name our function behind Typer's autocompletion wrapper (found in its closure)."""
-        pending = [getattr(parameter, "_custom_shell_complete", None)]
-        while pending:
-            function = pending.pop()
-            if function is None:
-                continue
-            if getattr(function, "__module__", "").startswith("cpe_cli"):
-                return f"{function.__module__}:{function.__qualname__}"
-            pending.extend(cell.cell_contents for cell in (getattr(function, "__closure__", None) or ())
-                           if callable(cell.cell_contents))
-        if getattr(parameter, "_custom_shell_complete", None) is not None:
-            raise ValueError(f"cannot name the completer of {parameter.name}")
-        return None
-
-    def is_path(parameter) -> bool:
-        """A type with completions of its own (paths, files) is left to Typer and the shell."""
-        return type(parameter.type).shell_complete is not click_types.ParamType.shell_complete
-
-    def describe(command, parent=None) -> dict:
-        ctx = command.make_context(command.name or "cpe", [], parent=parent, resilient_parsing=True)
-        options, arguments = [], []
-        for parameter in command.get_params(ctx):
-            if isinstance(parameter, TyperOption):
-                # Sorted: Click builds the help option's names from a set, so their order varies by process.
-                options.append({"opts": sorted(parameter.opts), "secondary": sorted(parameter.secondary_opts),
-                                "flag": bool(parameter.is_flag or parameter.count),
-                                "multiple": bool(parameter.multiple), "hidden": bool(parameter.hidden),
-                                "path": is_path(parameter), "completer": completer_of(parameter)})
-            elif isinstance(parameter, TyperArgument):
-                arguments.append({"name": parameter.name, "path": is_path(parameter),
-                                  "completer": completer_of(parameter)})
-        commands = {}
-        if isinstance(command, TyperGroup):
-            for name in command.list_commands(ctx):
-                commands[name] = describe(command.get_command(ctx, name), ctx)
-        return {"hidden": bool(command.hidden), "options": options, "arguments": arguments, "commands": commands}
-
-    return describe(click_command)
-
-
-def current_spec_source() -> str:
-    import pprint
-
-    import typer
-
-    from .app import app
-
-    spec = build_spec(typer.main.get_command(app))
-    return ('"""Generated by `python -m cpe_cli.cli.completion --write` from the Typer app: do not edit."""\n\n'
-            f"SPEC = {pprint.pformat(spec, width=110, sort_dicts=False)}\n")
-
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-
-    target = Path(__file__).with_name("spec.py")
-    if sys.argv[1:] == ["--write"]:
-        target.write_text(current_spec_source())
-    else:
-        sys.stdout.write(current_spec_source())

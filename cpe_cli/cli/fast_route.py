@@ -1,71 +1,101 @@
-"""Serve ``cpe total``, ``cpe list`` and a scripted ``cpe add`` without loading Typer.
+"""Serve commands without loading Typer, from the spec generated from the Typer app.
 
 Start-up is most of a command-line tool's speed: ``cpe total`` in a prompt
-or a script loop should cost little more than Python opening SQLite. Typer
-(with its vendored Click) takes ~40-70 ms to import and build the app, so
-these commands are parsed here, by a small parser that knows their options,
-and run through the same functions (``reports``, ``adding``) as the Typer
-commands. ``cpe add`` takes this path only without a terminal or with
-``--no-input``: the interactive form stays with Typer. Anything this parser does not fully understand (``--help``, an
-unknown or misspelled option, a missing value, ``--``, extra arguments)
-returns None and the full Typer app handles the command, so usage errors
-are still worded by one place. ``tests/test_fastpath.py`` checks that both
-routes print the same bytes and exit codes.
+or a script loop should cost little more than Python opening SQLite, and
+Typer (with its vendored Click) takes 40-70 ms to import and build the app.
+So a command line is first read here, against ``spec.py`` (generated from
+``cli/app.py``, the one declaration), with the grammar of ``tokens.py``,
+and the command's handler is called with exactly the keyword arguments
+Typer would pass. Anything this route does not fully understand (``--help``,
+an unknown or misspelled option, a missing or unconvertible value, an int
+out of its range, ``--``, a missing or extra argument, root options) returns
+None, and the Typer app handles the command, so usage errors are worded in
+one place. ``CPE_ROUTE=typer`` forces the Typer route (tests compare both).
 """
 
 from __future__ import annotations
 
 import sys
 
-VIEW_OPTIONS = {"--preset": "preset", "-p": "preset", "--from": "start", "--to": "end", "--year": "year",
-                "--source": "source", "-s": "source", "--field": "field", "-f": "field"}
-COMMANDS = {
-    "total": ({**VIEW_OPTIONS}, {"--json": "as_json"}),
-    "list": ({**VIEW_OPTIONS, "--format": "output_format", "--limit": "limit", "-n": "limit"}, {}),
-    "add": ({"--title": "title", "-t": "title", "--credits": "credits", "-c": "credits", "--field": "field_of_study",
-             "-f": "field_of_study", "--state": "state", "--date": "date", "-d": "date",
-             "--delivery": "delivery_method", "-m": "delivery_method", "--provider": "provider", "-P": "provider",
-             "--description": "description", "--certificate": "certificate", "--source": "source",
-             "-s": "source"},
-            {"--no-input": "no_input"}),
-}
-
 
 def parse(argv: list[str]) -> tuple[str, dict] | None:
-    """(command, keyword arguments) for a command line this path can serve, else None."""
-    if not argv or argv[0] not in COMMANDS:
-        return None
-    command = argv[0]
-    valued, flags = COMMANDS[command]
-    options: dict[str, object] = {}
-    rest = argv[1:]
-    index = 0
-    while index < len(rest):
-        token = rest[index]
-        index += 1
-        if token in flags:
-            options[flags[token]] = True
-            continue
-        name, value = token, None
-        if token.startswith("--") and "=" in token:
-            name, value = token.split("=", 1)
-        elif len(token) > 2 and token[0] == "-" and token[1] != "-" and token[:2] in valued:
-            name, value = token[:2], token[2:]
-        if name not in valued:
+    """(handler, keyword arguments) for a command line this route can serve, else None."""
+    from .spec import COMMANDS
+    from .tokens import ARGUMENT, OPTION, scan
+
+    path, entry, words = "", COMMANDS[""], list(argv)
+    while entry["subcommands"]:
+        if not words or words[0] not in entry["subcommands"]:
             return None
+        path = f"{path} {words[0]}".strip()
+        entry, words = COMMANDS[path], words[1:]
+    if entry["handler"] is None:
+        return None
+    values: dict[str, object] = {}
+    positionals: list[str] = []
+    for event, option, text in scan(entry["options"], words):
+        if event == ARGUMENT:
+            positionals.append(text)
+            continue
+        if event != OPTION:
+            return None
+        _names, dest, kind, _default, _completer, traits = option
+        if "n" in traits:
+            return None  # --help and the like: Typer's
+        value = True if kind == "flag" else _convert(kind, text)
         if value is None:
-            if index >= len(rest):
-                return None
-            value = rest[index]
-            index += 1
-        options[valued[name]] = value
-    for number in ("year", "limit"):
-        if number in options:
-            try:
-                options[number] = int(options[number])
-            except ValueError:
-                return None
-    return command, options
+            return None
+        if "m" in traits:
+            values.setdefault(dest, []).append(value)
+        else:
+            values[dest] = value
+    if not _take_arguments(entry["arguments"], positionals, values):
+        return None
+    for _names, dest, _kind, default, _completer, traits in entry["options"]:
+        if "n" not in traits:
+            values.setdefault(dest, default)
+    return entry["handler"], values
+
+
+def _take_arguments(arguments, positionals: list[str], values: dict) -> bool:
+    """Assign positionals as Click does (one each, a variadic one takes the rest); False when Typer must speak."""
+    remaining = list(positionals)
+    for dest, kind, nargs, required, default, _completer in arguments:
+        taken = remaining if nargs == -1 else remaining[:nargs]
+        remaining = [] if nargs == -1 else remaining[nargs:]
+        if not taken:
+            if required:
+                return False
+            values[dest] = default
+            continue
+        converted = [_convert(kind, word) for word in taken]
+        if any(value is None for value in converted):
+            return False
+        values[dest] = converted if nargs == -1 else converted[0]
+    return not remaining
+
+
+def _convert(kind: str, text: str):
+    """The value Typer would pass for ``text``, or None when Click would refuse it (Typer then says why)."""
+    if kind == "str":
+        return text
+    if kind == "path":
+        import os
+        from pathlib import Path
+
+        if os.path.exists(text) and not os.access(text, os.R_OK):
+            return None  # Click refuses an unreadable path with its own usage error
+        return Path(text)
+    if kind.startswith("int["):
+        try:
+            number = int(text)
+        except ValueError:
+            return None
+        low, high = kind[4:-1].split(",")
+        if (low and number < int(low)) or (high and number > int(high)):
+            return None
+        return number
+    return None
 
 
 def run(argv: list[str]) -> int | None:
@@ -73,30 +103,16 @@ def run(argv: list[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    command, options = parsed
-    from ..core.environment import resolve_home, resolve_today
-    from .outcome import run_reporting_errors
-    from . import reports
+    handler, options = parsed
+    from importlib import import_module
 
-    if command == "add" and not options.get("no_input") and sys.stdin.isatty():
-        return None  # the interactive form is Typer's
+    from .failures import run_reporting_errors
 
-    def serve() -> None:
-        home, today = resolve_home(), resolve_today()
-        if command == "total":
-            reports.show_total(home, today, terminal=sys.stdout.isatty(), **options)
-        elif command == "list":
-            reports.show_list(home, today, terminal=sys.stdout.isatty(), **options)
-        else:
-            from pathlib import Path
+    module, _, function = handler.partition(":")
 
-            from .adding import add_record
-
-            options.pop("no_input", None)
-            certificate = options.pop("certificate", None)
-            given = {"source": "external", **options}
-            add_record(home, today, given, Path(certificate) if certificate is not None else None,
-                       interactive=False)
+    def serve() -> object:
+        code = getattr(import_module(f"cpe_cli.cli.handlers.{module}"), function)(**options)
         sys.stdout.flush()
+        return code  # a handler may return an exit code (``status --check``: 3 when short)
 
     return run_reporting_errors(serve)

@@ -36,20 +36,19 @@ def collect_record(given: dict[str, str | None], certificate: Path | None, today
         raise CpeError.invalid("missing required option" + ("s" if len(missing) > 1 else "") + ": "
                                + ", ".join(REQUIRED_OPTIONS[name] for name in missing)
                                + " (prompts need a terminal; see 'cpe add --help')")
+    shown: set[str] = set()
     if interactive and missing:
-        given, certificate = _walk_form(given, certificate, today, home)
+        given, certificate = _walk_form(given, certificate, today, home, shown)
     record, warnings = records.build_record(given, today)
-    return record, warnings, certificate
+    return record, [text for text in warnings if text not in shown], certificate
 
 
 def _ask(label: str, parse: Callable[[str], object], *, default: str | None = None,
          optional: bool = False, show_default: bool = True) -> str:
     """Prompt until ``parse`` accepts the answer; return the answer's text."""
-    import typer  # only a form needs prompts: scripted adds never load Typer's prompt machinery here
-
     while True:
-        answer = typer.prompt(label, default=default if default is not None else ("" if optional else None),
-                              show_default=show_default and bool(default))
+        answer = _prompt(label, default=default if default is not None else ("" if optional else None),
+                         show_default=show_default and bool(default))
         try:
             parse(answer)
         except CpeError as problem:
@@ -59,9 +58,47 @@ def _ask(label: str, parse: Callable[[str], object], *, default: str | None = No
 
 
 def _say(text: str, err: bool = False) -> None:
-    import typer
+    """The form's own text (headings, lists, reasons for asking again): messages, on standard error."""
+    from .output import message
 
-    typer.echo(text, err=err)
+    message(text)
+
+
+def _read_line(prompt: str) -> str:
+    """One answer: the prompt on standard error (standard output stays for data), the line from standard
+    input with the terminal's line editing. End of input cancels the form (Ctrl-D), as Ctrl-C does."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    try:
+        return input()
+    except EOFError:
+        sys.stderr.write("\n")
+        raise KeyboardInterrupt from None
+
+
+def _prompt(label: str, *, default: str | None, show_default: bool) -> str:
+    """Ask until there is an answer; Enter takes ``default`` (None: an answer is required)."""
+    shown = f" [{default}]" if show_default and default else ""
+    while True:
+        answer = _read_line(f"{label}{shown}: ")
+        if answer:
+            return answer
+        if default is not None:
+            return default
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; Enter means no."""
+    while True:
+        answer = _read_line(f"{question} [y/N]: ").strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        _say("  answer y or n")
 
 
 def _numbered(choices: tuple[str, ...] | list[str]) -> str:
@@ -84,7 +121,7 @@ def _by_number(choices: tuple[str, ...] | list[str], parse: Callable[[str], obje
 
 
 def _walk_form(given: dict[str, str | None], certificate: Path | None, today: date,
-               home: Path) -> tuple[dict[str, str | None], Path | None]:
+               home: Path, shown: set[str]) -> tuple[dict[str, str | None], Path | None]:
     values = dict(given)
     # Options given on the command line are checked before any question is asked.
     check = records.check_record(given, today)
@@ -94,16 +131,16 @@ def _walk_form(given: dict[str, str | None], certificate: Path | None, today: da
 
     _say("Add External Certificate (Ctrl-C to cancel)")
     _ask_fields(values, [name for name in FORM_FIELDS if values.get(name) is None], today, home,
-                defaults={"date": today.isoformat()})
+                defaults={"date": today.isoformat()}, shown=shown)
     if certificate is None:
-        answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True).strip()
-        certificate = Path(answer).expanduser() if answer else None
+        answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True)
+        certificate = typed_path(answer)
     return values, certificate
 
 
 # The form's fields in its order (the certificate comes last, asked on its own).
 FORM_FIELDS: tuple[str, ...] = ("title", "credits", "field_of_study", "state", "date", "delivery_method",
-                                "provider", "description")
+                                "provider", "description", "tags")
 CLEAR = "-"
 
 
@@ -116,7 +153,7 @@ def _ask_from_list(label: str, choices: tuple[str, ...], parse: Callable[[str], 
 
 
 def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ...], today: date, home: Path, *,
-                defaults: dict[str, str | None], clearable: bool = False) -> None:
+                defaults: dict[str, str | None], clearable: bool = False, shown: set[str] | None = None) -> None:
     """Ask each ``wanted`` field in the form's order, offering ``defaults``; with ``clearable``, "-" empties
     an optional field that has a default (Enter keeps it)."""
     def default(name: str) -> str | None:
@@ -126,6 +163,7 @@ def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ..
         values["title"] = _ask("Course/Seminar Title", records.clean_title, default=default("title"))
     if "credits" in wanted:
         values["credits"] = _ask("CPE Credits", parse_credits, default=default("credits"))
+        _warn_at_credits(values, shown if shown is not None else set())
     if "field_of_study" in wanted:
         values["field_of_study"] = _ask_from_list("Field of Study", catalog.FIELD_NAMES, records.match_field,
                                                   default("field_of_study"))
@@ -137,11 +175,31 @@ def _ask_fields(values: dict[str, str | None], wanted: list[str] | tuple[str, ..
     if "delivery_method" in wanted:
         values["delivery_method"] = _ask_from_list("Delivery Method", catalog.DELIVERY_NAMES,
                                                    records.match_delivery, default("delivery_method"))
+        _warn_at_credits(values, shown if shown is not None else set())
     if "provider" in wanted:
         values["provider"] = _ask_provider(home, default("provider"))
     if "description" in wanted:
         values["description"] = _ask_optional("Course Description (optional)", records.clean_description,
                                               default("description"), clearable)
+    if "tags" in wanted:
+        values["tags"] = _ask_optional("Tags (optional, comma-separated, e.g. fl-ethics)", records.clean_tags,
+                                       default("tags"), clearable)
+
+
+def _warn_at_credits(values: dict[str, str | None], shown: set[str]) -> None:
+    """The increment warning as soon as both credits and method are known (at the credits question when the
+    method was given as an option), once; the command does not repeat it at the end."""
+    from ..core.credits import increment_warning
+
+    if not values.get("credits") or not values.get("delivery_method"):
+        return
+    try:
+        message = increment_warning(parse_credits(values["credits"]), records.match_delivery(values["delivery_method"]))
+    except CpeError:
+        return
+    if message and message not in shown:
+        shown.add(message)
+        _say(f"  Warning: {message}")
 
 
 def _ask_optional(label: str, parse: Callable[[str], object], default: str | None, clearable: bool) -> str:
@@ -166,20 +224,43 @@ def edit_form(record: StoredRecord, today: date, home: Path) -> tuple[dict[str, 
                "Ctrl-C to cancel)")
     _ask_fields(values, FORM_FIELDS, today, home, defaults=dict(values), clearable=True)
     if record.certificate is None:
-        answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True).strip()
-        return values, (Path(answer).expanduser() if answer else None), False
+        answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True)
+        return values, typed_path(answer), False
     label = (f"Certificate file (Enter keeps {record.certificate.original_name!r}, a path replaces it, "
              f"{CLEAR} removes it)")
     answer = _ask(label, lambda text: text.strip() == CLEAR or _check_optional_certificate(text),
-                  optional=True).strip()
-    if answer == CLEAR:
+                  optional=True)
+    if answer.strip() == CLEAR:
         return values, None, True
-    return values, (Path(answer).expanduser() if answer else None), False
+    return values, typed_path(answer), False
+
+
+def typed_path(answer: str) -> Path | None:
+    """A path as people type, paste or drag it into a terminal: quoted ('~/My Cert.pdf' or "..."), with
+    shell escapes (My\\ Cert.pdf), a trailing space, or ~ for the home folder. None when empty."""
+    text = answer.strip()
+    if not text:
+        return None
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    elif "\\" in text:
+        import shlex
+
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = [text]
+        text = words[0] if len(words) == 1 else text
+    return Path(text).expanduser()
 
 
 def _check_optional_certificate(answer: str) -> None:
-    if answer.strip():
-        check_certificate(Path(answer.strip()).expanduser())
+    path = typed_path(answer)
+    if path is not None:
+        try:
+            check_certificate(path)
+        except CpeError as problem:  # name the file as the user typed it, not as Python quotes it
+            raise CpeError.invalid(problem.message.replace(repr(str(path)), f"'{path}'")) from None
 
 
 def _ask_provider(home: Path, default: str | None = None) -> str:
@@ -187,7 +268,28 @@ def _ask_provider(home: Path, default: str | None = None) -> str:
     if not used:
         return _ask("Provider", records.clean_provider, default=default)
     _say("Providers used before:\n" + _numbered(used))
-    pick = _by_number(used, records.clean_provider)
+
+    confirmed: set[str] = set()
+
+    def known_or_new(text: str) -> str:
+        """A number, a known provider by a unique prefix (any case), or a new name once confirmed."""
+        cleaned = records.clean_provider(text)
+        if cleaned in confirmed:
+            return cleaned
+        matches = [name for name in used if name.casefold().startswith(cleaned.casefold())]
+        exact = [name for name in used if name.casefold() == cleaned.casefold()]
+        if exact:
+            return exact[0]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise CpeError.invalid(f"{cleaned!r} matches {', '.join(matches)}: type more of the name, or its number")
+        if not confirm(f"  {cleaned!r} is a provider you have not used before: add it?"):
+            raise CpeError.invalid("type the provider's name again, or a number from the list")
+        confirmed.add(cleaned)
+        return cleaned
+
+    pick = _by_number(used, known_or_new)
     return pick(_ask("Provider (number or name)", pick, default=default or used[0]))
 
 

@@ -3,7 +3,7 @@
 ``CpeGroup`` replaces Click's standalone error handling (a usage block, a
 Rich panel, or a traceback) with one line on standard error: exit 2 for a
 usage or input error, 1 for an operation that failed. The wording and the
-``CPE_DEBUG=1`` escape hatch live in ``outcome.py``, shared with the fast path.
+``CPE_DEBUG=1`` escape hatch live in ``failures.py``, shared with the fast route.
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ import typer
 from typer.core import TyperGroup
 
 from ..core.errors import INVALID_INPUT, OPERATION_FAILED
-from .outcome import report, run_reporting_errors
-
-
-def warn(message: str) -> None:
-    typer.echo(f"Warning: {message}", err=True)
+from .failures import report, run_reporting_errors
 
 
 class CpeGroup(TyperGroup):
+    """The root group (and ``export``): one ``Error:`` line per failure, plain-text completion help."""
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        import shutil
+
+        _use_plain_completion_classes()
+        # Help fills the terminal (Click's default stops at 80 columns), up to a readable 120.
+        extra.setdefault("max_content_width", min(shutil.get_terminal_size((80, 24)).columns, 120))
         from typer._click import exceptions as click_exceptions
         from typer.exceptions import Abort, Exit
 
@@ -31,7 +34,9 @@ class CpeGroup(TyperGroup):
                 return super(CpeGroup, self).main(args=args, prog_name=prog_name or "cpe",
                                                   complete_var=complete_var, standalone_mode=False, **extra)
             except click_exceptions.NoArgsIsHelpError as problem:
-                typer.echo(problem.format_message())  # `cpe` alone asks for the help, not an error
+                from .output import data
+
+                data(problem.format_message())  # `cpe` alone asks for the help, not an error
                 return 0
             except click_exceptions.UsageError as problem:
                 message = problem.format_message()
@@ -43,10 +48,46 @@ class CpeGroup(TyperGroup):
             except Exit as stop:
                 return stop.exit_code
             except Abort:
-                typer.echo("\nAborted.", err=True)
+                from .output import message
+
+                message("\nAborted.")
                 return 130
 
         code = run_reporting_errors(invoke)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _use_plain_completion_classes() -> None:
+    """Register zsh and fish completion classes that print help text as it is.
+
+    Typer's own classes render each candidate's help through Rich to strip
+    markup (importing rich.console, markdown and pygments: ~100 ms a TAB).
+    cpe's help is plain text (``rich_markup_mode=None``), so these
+    subclasses format candidates exactly as Typer does, minus the Rich pass.
+    Registered with Click's public ``add_completion_class``, after Typer's.
+    """
+    import re
+
+    from typer._click.shell_completion import add_completion_class
+    from typer._completion_classes import FishComplete, ZshComplete
+
+    class PlainZshComplete(ZshComplete):
+        def format_completion(self, item) -> str:
+            def escape(text: str) -> str:
+                return (text.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`")
+                        .replace(":", r"\\:"))
+
+            if item.help:
+                return f'"{escape(item.value)}":"{escape(item.help)}"'
+            return f'"{escape(item.value)}"'
+
+    class PlainFishComplete(FishComplete):
+        def format_completion(self, item) -> str:
+            if item.help:
+                return item.value + "\t" + re.sub(r"\s", " ", item.help)
+            return item.value
+
+    add_completion_class(PlainZshComplete, ZshComplete.name)
+    add_completion_class(PlainFishComplete, FishComplete.name)

@@ -12,15 +12,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 FIELDS_SOURCE = "https://www.nasbaregistry.org/registry-forms--policies/fields-of-study (as of 2026-11)"
-FIELD_GROUPS_SOURCE = "https://dllr.state.md.us/license/cpa/cpaconteduc.shtml (as of 2026-11)"
+# The 13/7 technical split. The Maryland board page cited here before lists the
+# pre-2016 fields and is no source for it (../shared/domain.md, end of "Requirements").
+FIELD_GROUPS_SOURCE = (
+    'NASBA, "Fields of Study That Qualify for CPE" (January 2024) ; NASBA Georgia CPE requirements page '
+    "(rev. 2024-01-03) (as of 2026-11)"
+)
 DELIVERY_SOURCE = (
     "https://nasbaregistry.org/reviewer-program ; Statement on Standards for CPE Programs, 2024 ed. (as of 2026-11)"
 )
 CREDIT_SOURCE = (
     "https://nasbaregistry.org/what-sponsors-need-to-know/"
     "wondered-determine-increment-continuing-professional-education-cpe-credits-use-providing-credits-learners"
-    " ; 22 TAC 523.142 (as of 2026-11)"
+    " ; 22 TAC 523.142 ; https://www.nasbaregistry.org/the-standards ; "
+    "https://nasba.org/blog/2016/08/31/cpe-standards-revisions-approved/ (as of 2026-11)"
 )
+# The edition every increment rule below comes from. A revised Statement was
+# approved in 2026 and phases in (2026-08-01 new delivery-method applications,
+# 2027-03-01 programs first published, 2028-11-01 all programs); its exposure
+# draft let group programs start at half a credit and self study at a fifth.
+# Until its final text is read, these increments stay warnings, never refusals.
+STANDARDS_EDITION = "Statement on Standards for CPE Programs, 2016 edition as revised through 2024"
+STANDARDS_EDITION_SHORT = "2016-2024 NASBA Standards"
+STANDARDS_NEXT = ("a revised Statement approved in 2026 phases in from 2026-08-01 (all programs by 2028-11-01); "
+                  "its increments are not applied yet")
 JURISDICTIONS_SOURCE = "https://us.aicpa.org/advocacy/state/stateboardsofaccountancypage.html (as of 2026-11)"
 
 
@@ -66,8 +81,11 @@ class DeliveryMethod:
     """A NASBA delivery method and the credit increments its Standards allow.
 
     ``minimum`` is the smallest credit a program may award, ``exact`` a value a
-    program must award (Nano Learning), and ``increments`` the fractional
-    parts allowed after the first credit; None means the Standards set none.
+    program must award (Nano Learning), ``increments`` the fractional parts
+    allowed after the first credit, and ``below_one`` the only values allowed
+    under one full credit (QAS Self Study: 0.5); None means the Standards set
+    none. ``standard`` names the edition the rule comes from, because the
+    increments change with the 2026 edition (STANDARDS_NEXT).
     """
 
     name: str
@@ -75,22 +93,35 @@ class DeliveryMethod:
     minimum: Decimal | None = None
     exact: Decimal | None = None
     increments: frozenset[Decimal] | None = None
+    below_one: frozenset[Decimal] | None = None
+    standard: str | None = None
 
 
-# After the first credit, one-fifth or one-half increments (CREDIT_SOURCE).
+# After the first credit, one-fifth or one-half increments (CREDIT_SOURCE,
+# STANDARDS_EDITION): x.0, x.2, x.4, x.5, x.6, x.8.
 _FIFTHS_OR_HALVES = frozenset(Decimal(x) for x in ("0", "0.2", "0.4", "0.5", "0.6", "0.8"))
+_ONE = Decimal("1.0")
 
 DELIVERY_METHODS: tuple[DeliveryMethod, ...] = (
+    # Group programs: at least 1 credit, then fifths or halves.
     DeliveryMethod("Group Live", ("Group-Live", "GL", "Live", "In Person", "Classroom"),
-                   minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
+                   minimum=_ONE, increments=_FIFTHS_OR_HALVES, standard=STANDARDS_EDITION),
     DeliveryMethod("Group Internet Based", ("Group-Internet Based", "Group-Internet-Based", "Webinar",
                                             "Group Internet", "GIB"),
-                   minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
+                   minimum=_ONE, increments=_FIFTHS_OR_HALVES, standard=STANDARDS_EDITION),
+    # QAS Self Study: at least 0.5; fifths or halves only after the first full
+    # credit, so 0.5 is the one value below 1 (0.6 is not a 2016-2024 increment).
     DeliveryMethod("QAS Self Study", ("Self Study", "Self-Study", "QAS Self-Study", "QAS"),
-                   minimum=Decimal("0.5"), increments=_FIFTHS_OR_HALVES),
-    DeliveryMethod("Blended Learning", ("Blended", "BL"), minimum=Decimal("1.0"), increments=_FIFTHS_OR_HALVES),
-    DeliveryMethod("Nano Learning", ("Nano", "Nano-Learning", "NanoLearning"), exact=Decimal("0.2")),
-    DeliveryMethod("Independent Study", ("Independent-Study",)),
+                   minimum=Decimal("0.5"), increments=_FIFTHS_OR_HALVES, below_one=frozenset({Decimal("0.5")}),
+                   standard=STANDARDS_EDITION),
+    DeliveryMethod("Blended Learning", ("Blended", "BL"), minimum=_ONE, increments=_FIFTHS_OR_HALVES,
+                   standard=STANDARDS_EDITION),
+    # Nano Learning: exactly 0.2 per program.
+    DeliveryMethod("Nano Learning", ("Nano", "Nano-Learning", "NanoLearning"), exact=Decimal("0.2"),
+                   standard=STANDARDS_EDITION),
+    # Independent Study: the 2016 Standards treat it like group programs.
+    DeliveryMethod("Independent Study", ("Independent-Study",), minimum=_ONE, increments=_FIFTHS_OR_HALVES,
+                   standard=STANDARDS_EDITION),
 )
 
 DELIVERY_NAMES: tuple[str, ...] = tuple(m.name for m in DELIVERY_METHODS)

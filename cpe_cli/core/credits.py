@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .catalog import CREDIT_SOURCE, DELIVERY_BY_NAME
+from .catalog import CREDIT_SOURCE, DELIVERY_BY_NAME, STANDARDS_EDITION_SHORT
 from .errors import CpeError
 
 MAX_CREDITS = Decimal("1000")
@@ -65,24 +65,32 @@ def increment_warning(value: Decimal, delivery_method: str) -> str | None:
     """Say how ``value`` breaks NASBA's credit increments for the method, or None.
 
     A warning and not a refusal: boards differ (South Dakota allows halves
-    only, Illinois halves after the first hour), so the user's certificate is
-    the authority, but a value outside the Standards deserves a second look.
-    Rules: CREDIT_SOURCE in catalog.py.
+    only, Illinois halves after the first hour), and the 2026 Standards
+    change the increments (catalog.STANDARDS_NEXT), so the user's certificate
+    is the authority, but a value outside the Standards deserves a second
+    look. Each warning names the edition its rule comes from
+    (catalog.STANDARDS_EDITION); rules: CREDIT_SOURCE in catalog.py.
     """
     method = DELIVERY_BY_NAME.get(delivery_method)
     if method is None:
         return None
+    under = f"under the {STANDARDS_EDITION_SHORT}"
+    shown = canonical_text(value)
     if method.exact is not None:
         if value != method.exact:
-            return (f"{delivery_method} programs award exactly {method.exact} credits under the NASBA "
-                    f"Standards; {canonical_text(value)} is unusual (kept as entered)")
+            return (f"{delivery_method} programs award exactly {method.exact} credits {under}; "
+                    f"{shown} is unusual (kept as entered)")
         return None
     if method.minimum is not None and value < method.minimum:
-        return (f"{delivery_method} programs award at least {method.minimum} credits under the NASBA "
-                f"Standards; {canonical_text(value)} is unusual (kept as entered)")
+        return (f"{delivery_method} programs award at least {method.minimum} credits {under}; "
+                f"{shown} is unusual (kept as entered)")
+    if value < 1 and method.below_one is not None and value not in method.below_one:
+        allowed = " or ".join(canonical_text(v) for v in sorted(method.below_one))
+        return (f"{shown} credits is not a NASBA increment for {delivery_method}: below the first full credit "
+                f"only {allowed} is allowed {under} (fifths or halves come after it); kept as entered")
     if method.increments is not None and (value % 1) not in method.increments:
-        return (f"{canonical_text(value)} credits is not a NASBA increment for {delivery_method} "
-                f"(fifths or halves: .0 .2 .4 .5 .6 .8); kept as entered")
+        return (f"{shown} credits is not a NASBA increment for {delivery_method} "
+                f"(fifths or halves: .0 .2 .4 .5 .6 .8, {under}); kept as entered")
     return None
 
 

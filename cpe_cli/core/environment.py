@@ -14,12 +14,49 @@ from pathlib import Path
 from .errors import CpeError
 
 
-def resolve_home(environ: Mapping[str, str] | None = None) -> Path:
+def resolve_home(environ: Mapping[str, str] | None = None, *, check_database: bool = True) -> Path:
+    """The ledger's folder: ``$CPE_HOME``, or ``~/.cpe`` when it is not set.
+
+    A ``CPE_HOME`` set to nothing (``CPE_HOME= cpe ...``, an unset variable in a script) is refused rather
+    than read as ``~/.cpe``: the user meant some other ledger. With ``check_database``, a ``cpe.db`` that is
+    a folder (or a FIFO, a device) is refused too, instead of reading as an empty or missing ledger; restore,
+    which replaces whatever is there, passes False.
+    """
     env = os.environ if environ is None else environ
-    configured = env.get("CPE_HOME", "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    return Path.home() / ".cpe"
+    configured = env.get("CPE_HOME")
+    if configured is None:
+        home = Path.home() / ".cpe"
+    elif not configured.strip():
+        raise CpeError.invalid("CPE_HOME is set but empty; set it to the ledger's folder, or unset it to use "
+                               "~/.cpe")
+    else:
+        home = Path(configured.strip()).expanduser()
+    if check_database:
+        _refuse_odd_database(home / DATABASE_NAME)
+    return home
+
+
+DATABASE_NAME = "cpe.db"  # the same name as store.ledger.DATABASE_NAME (core cannot import the store)
+
+
+def _refuse_odd_database(database: Path) -> None:
+    import stat
+
+    try:
+        mode = os.stat(database).st_mode
+    except OSError:
+        return  # missing (a new ledger), or unreachable: the store says why when it opens it
+    if stat.S_ISREG(mode):
+        return
+    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+    raise CpeError.failed(f"{database} is {kind}, not a cpe ledger; move it out of the way (or restore the "
+                          "ledger from a backup with 'cpe restore')")
+
+
+# "Today" bounds: no CPE course is dated before 1900 (core.periods.FIRST_YEAR), and a window or a reporting
+# period is computed some years past today, which must stay inside the calendar Python knows (year 9999).
+FIRST_TODAY = date(1900, 1, 1)
+LAST_TODAY = date(9899, 12, 31)
 
 
 def resolve_today(environ: Mapping[str, str] | None = None) -> date:
@@ -28,6 +65,10 @@ def resolve_today(environ: Mapping[str, str] | None = None) -> date:
     if not pinned:
         return date.today()
     try:
-        return date.fromisoformat(pinned)
+        today = date.fromisoformat(pinned)
     except ValueError:
         raise CpeError.invalid(f"CPE_TODAY={pinned!r} is not an ISO date (YYYY-MM-DD)") from None
+    if not FIRST_TODAY <= today <= LAST_TODAY:
+        raise CpeError.invalid(f"CPE_TODAY={pinned!r} is out of range: pin a day from {FIRST_TODAY.isoformat()} "
+                               f"to {LAST_TODAY.isoformat()}")
+    return today

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 INVALID_INPUT = 2
 OPERATION_FAILED = 1
+STATUS_SHORT = 3  # `cpe status --check`: a tracked profile is short of its requirements (not an error)
 
 
 class CpeError(Exception):

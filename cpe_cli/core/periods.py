@@ -46,14 +46,16 @@ def parse_date(text: str, what: str = "date") -> date:
     try:
         if _ISO.match(raw):
             year, month, day = (int(part) for part in raw.split("-"))
-            return date(year, month, day)
+            return date(_checked_year(year, raw, what), month, day)
         if _US.match(raw):
             month, day, year = (int(part) for part in raw.split("/"))
-            return date(year, month, day)
+            return date(_checked_year(year, raw, what), month, day)
     except ValueError:
         raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date") from None
-    if not re.search(r"[A-Za-z]", raw) or not re.search(r"\d{4}", raw):
+    written = re.findall(r"\d{4,}", raw)
+    if not re.search(r"[A-Za-z]", raw) or len(written) != 1 or len(written[0]) != 4:
         raise CpeError.invalid(f"{what} {raw!r} is not a date I can read: {_ACCEPTED}")
+    year = _checked_year(int(written[0]), raw, what)
     from dateutil import parser as dateutil_parser
 
     try:
@@ -63,9 +65,19 @@ def parse_date(text: str, what: str = "date") -> date:
         second = dateutil_parser.parse(raw, default=datetime(2004, 2, 2))
     except (ValueError, OverflowError):
         raise CpeError.invalid(f"{what} {raw!r} is not a date I can read: {_ACCEPTED}") from None
-    if first != second or first.time() != datetime.min.time():
+    if first != second or first.time() != datetime.min.time() or first.year != year:
+        # A year as written is never rewritten: dateutil reads "0026" as 2026 and "0001" as 2001.
         raise CpeError.invalid(f"{what} {raw!r} is not a date I can read: {_ACCEPTED}")
     return first.date()
+
+
+FIRST_YEAR = 1900  # no CPE course, period or window starts earlier; an earlier year is a typo
+
+
+def _checked_year(year: int, raw: str, what: str) -> int:
+    if year < FIRST_YEAR:
+        raise CpeError.invalid(f"{what} {raw!r} is before {FIRST_YEAR}; give the year in full, e.g. 2026")
+    return year
 
 
 def completion_date(text: str | None, today: date) -> date:

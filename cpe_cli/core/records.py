@@ -42,6 +42,7 @@ class Record:
     source: str = "external"
     state: str | None = None
     description: str = ""
+    tags: tuple[str, ...] = ()  # sorted, unique (core.tags): what a field cannot show, e.g. board approval
 
     @property
     def identity(self) -> tuple:
@@ -56,6 +57,38 @@ class Certificate:
     stored_name: str
     sha256: str
     size: int
+
+    def __post_init__(self) -> None:
+        # A file name that is not UTF-8 (``r\xe9sum\xe9.pdf`` on Linux) arrives with lone surrogates, which
+        # cannot be stored as text: keep a readable name instead (the bytes are the file's, not the name's).
+        if not self.original_name.isascii():
+            object.__setattr__(self, "original_name", readable_file_name(self.original_name))
+
+
+def readable_file_name(name: str) -> str:
+    """A file name as text that can be stored and shown: UTF-8 as it is; other bytes read as Windows-1252.
+
+    ``os.fsdecode`` hands undecodable bytes over as lone surrogates (U+DC80-U+DCFF); each run of them is
+    read as the Latin text it most likely is (``r\xe9sum\xe9.pdf`` gives ``résumé.pdf``), and what
+    Windows-1252 does not define becomes U+FFFD.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    raw = name.encode("utf-8", "surrogateescape" if all(
+        not 0xD800 <= ord(char) <= 0xDFFF or 0xDC80 <= ord(char) <= 0xDCFF for char in name) else "replace")
+    parts: list[str] = []
+    while raw:
+        try:
+            parts.append(raw.decode("utf-8"))
+            break
+        except UnicodeDecodeError as problem:
+            parts.append(raw[:problem.start].decode("utf-8"))
+            parts.append(raw[problem.start:problem.end].decode("cp1252", "replace"))
+            raw = raw[problem.end:]
+    return "".join(char if unicodedata.category(char) != "Cc" else "\ufffd" for char in "".join(parts))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,9 +105,31 @@ def _refuse_controls(text: str, what: str, allowed: str = "") -> None:
     for char in text:
         if char in allowed:
             continue
-        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            # A lone surrogate: bytes of an argument that were not UTF-8 (Python keeps them as U+DC80-U+DCFF).
+            code = ord(char)
+            what_bytes = f"byte 0x{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+            raise CpeError.invalid(f"{what} is not valid UTF-8 text ({what_bytes}); set your terminal or script "
+                                   "to UTF-8 and try again")
+        if category == "Cc" or char in _BIDI_CONTROLS:
             raise CpeError.invalid(f"{what} contains a control character (U+{ord(char):04X}); "
                                    "remove it and try again")
+
+
+# Characters that show nothing: format characters (zero-width space, direction marks), separators, controls,
+# and the blank letters some fonts draw as nothing (Hangul fillers, the braille blank).
+_INVISIBLE_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zs", "Zl", "Zp"))
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _require_visible(text: str, what: str) -> None:
+    """Refuse a required text that shows nothing (only a zero-width space or a direction mark, say)."""
+    if text.isascii():  # stripped and non-empty: an ASCII text has a visible character (controls are refused)
+        return
+    if all(unicodedata.category(char) in _INVISIBLE_CATEGORIES or char in _BLANK_LETTERS for char in text):
+        raise CpeError.invalid(f"{what} has no visible character (only invisible ones such as a zero-width "
+                               "space or a direction mark); type the text as it reads")
 
 
 def _bounded_text(text: str | None, what: str, maximum: int, required: bool) -> str:
@@ -89,12 +144,14 @@ def _bounded_text(text: str | None, what: str, maximum: int, required: bool) -> 
 def clean_title(text: str | None) -> str:
     title = _bounded_text(text, "title", TITLE_MAX, required=True)
     _refuse_controls(title, "title")
+    _require_visible(title, "title")
     return title
 
 
 def clean_provider(text: str | None) -> str:
     provider = _bounded_text(text, "provider", PROVIDER_MAX, required=True)
     _refuse_controls(provider, "provider")
+    _require_visible(provider, "provider")
     return provider
 
 
@@ -144,7 +201,18 @@ class RecordCheck:
 
 
 FIELD_ORDER: tuple[str, ...] = ("title", "credits", "field_of_study", "state", "date", "delivery_method",
-                                "provider", "description", "source")
+                                "provider", "description", "source", "tags")
+
+
+def clean_tags(value) -> tuple[str, ...]:
+    """Tags given as text (``fraud;ca-regulatory-review``, commas or spaces work too) or as a list."""
+    from .tags import normalize_tags
+
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.replace(";", " ").replace(",", " ").split()
+    return normalize_tags(value)
 
 
 def check_record(values: Mapping[str, str | None], today: date, *, date_required: bool = False) -> RecordCheck:
@@ -164,6 +232,7 @@ def check_record(values: Mapping[str, str | None], today: date, *, date_required
         "provider": clean_provider,
         "description": clean_description,
         "source": match_source,
+        "tags": clean_tags,
     }
     cleaned: dict[str, object] = {}
     check = RecordCheck(record=None)
@@ -177,7 +246,7 @@ def check_record(values: Mapping[str, str | None], today: date, *, date_required
     record = Record(title=cleaned["title"], credits=cleaned["credits"], field_of_study=cleaned["field_of_study"],
                     completed_on=cleaned["date"], delivery_method=cleaned["delivery_method"],
                     provider=cleaned["provider"], source=cleaned["source"], state=cleaned["state"],
-                    description=cleaned["description"])
+                    description=cleaned["description"], tags=cleaned["tags"])
     check.record = record
     warning = increment_warning(record.credits, record.delivery_method)
     if warning:

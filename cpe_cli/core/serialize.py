@@ -11,7 +11,8 @@ from .credits import canonical_text
 from .records import StoredRecord
 
 COLUMNS: tuple[str, ...] = ("id", "date", "title", "credits", "field_of_study", "delivery_method", "provider",
-                            "state", "source", "description", "certificate")
+                            "state", "source", "description", "certificate", "tags")
+TAG_SEPARATOR = ";"  # how a record's tags share one CSV cell: "ca-regulatory-review;fraud"
 
 # A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -31,6 +32,7 @@ def record_row(record: StoredRecord) -> dict[str, str | None]:
         "source": record.source,
         "description": record.description,
         "certificate": record.certificate.original_name if record.certificate else None,
+        "tags": TAG_SEPARATOR.join(record.tags),
     }
 
 
@@ -39,6 +41,7 @@ def record_json(record: StoredRecord) -> dict[str, object]:
     row: dict[str, object] = dict(record_row(record))
     row["id"] = record.id
     row["credits"] = float(record.credits)
+    row["tags"] = list(record.tags)
     return row
 
 

@@ -22,16 +22,19 @@ class Filters:
     window: Window
     source: str = "all"
     field_of_study: str | None = None
+    tags: tuple[str, ...] = ()  # records with any of these tags
 
 
 def resolve_filters(today: date, preset: str | None = None, start: str | None = None, end: str | None = None,
-                    year: int | None = None, source: str = "all", field: str | None = None) -> Filters:
-    from .records import match_field, match_source
+                    year: int | None = None, source: str = "all", field: str | None = None,
+                    tags=None) -> Filters:
+    from .records import clean_tags, match_field, match_source
 
     window = resolve_window(today, preset, start, end, year)
     wanted_source = "all" if source.strip().lower() == "all" else match_source(source)
     return Filters(window=window, source=wanted_source,
-                   field_of_study=match_field(field) if field is not None else None)
+                   field_of_study=match_field(field) if field is not None else None,
+                   tags=clean_tags(tags) if tags else ())
 
 
 def source_label(source: str) -> str:

@@ -50,6 +50,7 @@ HEADER_SPELLINGS: dict[str, tuple[str, ...]] = {
     "description": ("description", "Course Description"),
     "source": ("source",),
     "certificate": ("certificate", "Certificate File"),
+    "tags": ("tags", "Tag"),
 }
 REQUIRED_COLUMNS = ("title", "credits", "field_of_study", "delivery_method", "date", "provider")
 # Columns this tool writes that an import has no use for: ids are the new ledger's, and the
@@ -257,7 +258,7 @@ class _Reader:
             self.unusual.add(line, f"line {line}: {message}")
         return (line, record.title, canonical_text(record.credits), to_hundredths(record.credits),
                 record.field_of_study, record.state, record.completed_on.isoformat(), record.delivery_method,
-                record.provider, record.description, record.source, certificate)
+                record.provider, record.description, record.source, " ".join(record.tags), certificate)
 
     def _certificate(self, line: int, cell: str, layout: _Layout) -> str | None | bool:
         """The path of a file to attach, None for none, False when the file named is refused."""

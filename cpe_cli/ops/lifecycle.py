@@ -15,29 +15,27 @@ certificates.py:
   without its file or a stray copy.
 
 Removed records go to the ``trash`` table for ``TRASH_DAYS`` days (see the
-migration ``_add_trash``); their certificate files stay where they are, so
-``undo_removal`` needs no file work at all. Trash older than that is purged
-at the start of every write made here.
+migration ``_add_trash``; its queries are in ``store/trash.py``); their
+certificate files stay where they are, so ``undo_removal`` needs no file work
+at all. Trash older than that is purged at the start of every write made here.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from ..store import certificates
-from ..core.credits import canonical_text, to_hundredths
+from ..core.credits import canonical_text
 from ..core.errors import CpeError
-from ..store.ledger import DATABASE_NAME, Ledger, utc_timestamp, open_ledger
 from ..core.records import Certificate, Record, StoredRecord
-
-TRASH_DAYS = 30
+from ..store import certificates, trash
+from ..store.ledger import DATABASE_NAME, Ledger, open_ledger, utc_timestamp
+from ..store.trash import TRASH_DAYS
 
 # What cpe itself names stored files (a uuid and an extension); anything else
 # in the database (a tampered row, "../cpe.db") is never opened or deleted.
@@ -62,7 +60,8 @@ def record_values(record: Record) -> dict[str, str | None]:
     return {"title": record.title, "credits": canonical_text(record.credits),
             "field_of_study": record.field_of_study, "state": record.state,
             "date": record.completed_on.isoformat(), "delivery_method": record.delivery_method,
-            "provider": record.provider, "description": record.description, "source": record.source}
+            "provider": record.provider, "description": record.description, "source": record.source,
+            "tags": ";".join(record.tags)}
 
 
 # -- certificate files that change with a transaction ----------------------------------------------
@@ -127,47 +126,10 @@ def _changing(ledger: Ledger, today: date) -> Iterator[_FileChanges]:
 
 # -- the trash ---------------------------------------------------------------------------------------
 
-def trash_cutoff(today: date) -> str:
-    """Trash removed before this day is past its ``TRASH_DAYS`` days."""
-    return (today - timedelta(days=TRASH_DAYS)).isoformat()
-
-
 def _purge_expired(ledger: Ledger, today: date, files: _FileChanges) -> None:
-    rows = ledger.conn.execute("SELECT id, certificate_stored FROM trash WHERE removed_on < ?",
-                               (trash_cutoff(today),)).fetchall()
-    for entry_id, stored_name in rows:
+    for entry_id, stored_name in trash.expired_entries(ledger, today):
         files.drop(stored_name)
-        ledger.conn.execute("DELETE FROM trash WHERE id = ?", (entry_id,))
-
-
-@dataclass(frozen=True)
-class TrashEntry:
-    record_id: int
-    batch: int
-    removed_on: str
-    title: str
-    certificate: Certificate | None
-
-
-def trash_entries(conn, today: date | None = None) -> list[TrashEntry]:
-    """What the trash holds (only what is not yet expired when ``today`` is given), newest removal first."""
-    query = "SELECT record_id, batch, removed_on, record FROM trash"
-    params: tuple = ()
-    if today is not None:
-        query += " WHERE removed_on >= ?"
-        params = (trash_cutoff(today),)
-    entries = []
-    for record_id, batch, removed_on, raw in conn.execute(query + " ORDER BY batch DESC, id", params):
-        data = json.loads(raw)
-        certificate = None
-        if data.get("certificate_stored"):
-            certificate = Certificate(original_name=data.get("certificate_name") or "",
-                                      stored_name=data["certificate_stored"],
-                                      sha256=data.get("certificate_sha256") or "",
-                                      size=data.get("certificate_size") or 0)
-        entries.append(TrashEntry(record_id=record_id, batch=batch, removed_on=removed_on,
-                                  title=str(data.get("title", "")), certificate=certificate))
-    return entries
+        trash.forget_entry(ledger, entry_id)
 
 
 def fetch(ledger: Ledger, record_ids: list[int]) -> list[StoredRecord]:
@@ -179,20 +141,14 @@ def remove_records(ledger: Ledger, record_ids: list[int], today: date, *, purge:
     """Remove records (all or none): to the trash, or with ``purge`` for good, certificate files included."""
     with _changing(ledger, today) as files:
         removed = fetch(ledger, record_ids)
-        conn = ledger.conn
-        batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM trash").fetchone()[0]
+        batch = trash.next_batch(ledger)
         stamp = utc_timestamp()
         for record in removed:
             if purge:
                 files.drop(record.certificate.stored_name if record.certificate else None)
             else:
-                cursor = conn.execute("SELECT * FROM records WHERE id = ?", (record.id,))
-                row = dict(zip((column[0] for column in cursor.description), cursor.fetchone()))
-                conn.execute("INSERT INTO trash (batch, record_id, removed_at, removed_on, certificate_stored, "
-                             "record) VALUES (?, ?, ?, ?, ?, ?)",
-                             (batch, record.id, stamp, today.isoformat(), row.get("certificate_stored"),
-                              json.dumps(row, ensure_ascii=False)))
-            conn.execute("DELETE FROM records WHERE id = ?", (record.id,))
+                trash.keep_copy(ledger, record.id, batch=batch, removed_at=stamp, removed_on=today)
+            ledger.delete(record.id)
     return removed
 
 
@@ -208,24 +164,12 @@ def undo_removal(ledger: Ledger, today: date) -> list[Restored]:
     A record gets its old id back unless a newer record has taken it since.
     """
     with _changing(ledger, today):
-        conn = ledger.conn
-        rows = conn.execute("SELECT id, record_id, record FROM trash WHERE batch = (SELECT max(batch) FROM trash) "
-                            "ORDER BY id").fetchall()
-        if not rows:
+        brought_back = trash.restore_last_batch(ledger)
+        if not brought_back:
             raise CpeError.failed(f"the trash is empty: nothing to undo (removed records are kept {TRASH_DAYS} "
                                   "days; 'cpe rm --purge' skips the trash)")
-        columns = [info[1] for info in conn.execute("PRAGMA table_info(records)")]
-        restored = []
-        for entry_id, original_id, raw in rows:
-            data = json.loads(raw)
-            values = {column: data[column] for column in columns if column in data}
-            if conn.execute("SELECT 1 FROM records WHERE id = ?", (original_id,)).fetchone():
-                values.pop("id", None)
-            names = ", ".join(f'"{column}"' for column in values)
-            cursor = conn.execute(f"INSERT INTO records ({names}) VALUES ({', '.join('?' * len(values))})",
-                                  list(values.values()))
-            conn.execute("DELETE FROM trash WHERE id = ?", (entry_id,))
-            restored.append(Restored(record=ledger.get(int(cursor.lastrowid)), original_id=original_id))
+        restored = [Restored(record=ledger.get(new_id), original_id=original_id)
+                    for original_id, new_id in brought_back]
     return restored
 
 
@@ -250,26 +194,13 @@ def edit_record(ledger: Ledger, before: StoredRecord, record: Record, today: dat
         if certificate_file is not None or remove_certificate:
             files.drop(certificate.stored_name if certificate else None)
             certificate = files.stage(certificate_file) if certificate_file is not None else None
-        values = {
-            "title": record.title, "credits": canonical_text(record.credits),
-            "credits_hundredths": to_hundredths(record.credits), "field_of_study": record.field_of_study,
-            "state": record.state, "completed_on": record.completed_on.isoformat(),
-            "delivery_method": record.delivery_method, "provider": record.provider,
-            "description": record.description, "source": record.source,
-            "certificate_name": certificate.original_name if certificate else None,
-            "certificate_stored": certificate.stored_name if certificate else None,
-            "certificate_sha256": certificate.sha256 if certificate else None,
-            "certificate_size": certificate.size if certificate else None,
-            "changed_at": utc_timestamp(),
-        }
-        ledger.conn.execute(f"UPDATE records SET {', '.join(f'{name} = ?' for name in values)} WHERE id = ?",
-                            (*values.values(), before.id))
+        ledger.update(before.id, record, certificate, changed_at=utc_timestamp())
     return ledger.get(before.id)
 
 
 FIELD_LABELS = {"title": "title", "credits": "credits", "field_of_study": "field of study", "state": "state",
                 "date": "date", "delivery_method": "delivery method", "provider": "provider",
-                "description": "description", "source": "source"}
+                "description": "description", "source": "source", "tags": "tags"}
 
 
 def describe_changes(before: StoredRecord, after: StoredRecord) -> list[str]:
@@ -294,6 +225,8 @@ def describe_changes(before: StoredRecord, after: StoredRecord) -> list[str]:
 
 
 def _shown(name: str, value: str | None) -> str:
-    if value is None:
+    if value is None or (name == "tags" and not value):
         return "(none)"
+    if name == "tags":
+        return value.replace(";", ", ")
     return value if name in ("credits", "date", "state", "source") else repr(value)

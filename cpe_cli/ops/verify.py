@@ -9,25 +9,24 @@ today, stored the way cpe stores it. A damaged database does not stop the
 later checks: each one that cannot read reports that as a problem.
 
 Repair removes stray files only (after they are listed); it never deletes
-or changes a record.
+or changes a record. The queries are in ``store/integrity.py``; this module
+decides what their answers mean.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..store import certificates
-
-from ..store import schema
 from ..core.credits import to_hundredths
-from ..store.ledger import Ledger
-from .lifecycle import is_safe_stored_name, trash_entries
 from ..core.records import FIELD_ORDER, Certificate, check_record
+from ..store import certificates, integrity, schema, trash
+from ..store.integrity import DatabaseError
+from ..store.ledger import Ledger
+from .lifecycle import is_safe_stored_name
 
 _INTEGRITY_LINES = 20
 
@@ -52,7 +51,7 @@ def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False) -> Repor
     def run(what: str, check: Callable[[], None]) -> None:
         try:
             check()
-        except sqlite3.Error as problem:
+        except DatabaseError as problem:
             report.problems.append(f"database: cannot {what} ({problem})")
 
     run("run the integrity check", lambda: _check_integrity(ledger, report))
@@ -72,29 +71,23 @@ def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False) -> Repor
 
 
 def _check_integrity(ledger: Ledger, report: Report) -> None:
-    rows = [row[0] for row in ledger.conn.execute(f"PRAGMA integrity_check({_INTEGRITY_LINES})")]
+    rows = integrity.integrity_check(ledger, _INTEGRITY_LINES)
     if rows != ["ok"]:
         report.problems.extend(f"database: {line}" for row in rows for line in row.splitlines()
                                if line.strip() and not line.startswith("*** in database"))
 
 
 def _check_schema(ledger: Ledger, report: Report) -> None:
-    application_id, version = schema.read_version(ledger.conn)
+    application_id, version = integrity.schema_marks(ledger)
     report.schema_version = version
     if application_id != schema.APPLICATION_ID:
         report.problems.append(f"database: application id {application_id:#x} is not cpe's")
     if version != schema.SCHEMA_VERSION:
         report.problems.append(f"database: schema version {version}, expected {schema.SCHEMA_VERSION}")
-    applied = {row[0] for row in ledger.conn.execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (schema.MIGRATION_SET,))}
+    applied = integrity.applied_migrations(ledger)
     missing = [step.__name__ for step in schema.MIGRATIONS if step.__name__ not in applied]
     if missing:
         report.problems.append(f"database: migrations not recorded as applied: {', '.join(missing)}")
-
-
-_TOTALS_FROM_RECORDS = ("SELECT substr(completed_on, 1, 7), source, field_of_study, sum(credits_hundredths), count(*) "
-                        "FROM records GROUP BY 1, 2, 3")
-_TOTALS_KEPT = "SELECT month, source, field_of_study, hundredths, records FROM monthly_totals WHERE records != 0"
 
 
 def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool) -> None:
@@ -102,25 +95,15 @@ def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool) -> None:
 
     They are derived data, so ``--repair`` rebuilds them (no record is touched).
     """
-    differing = ledger.conn.execute(
-        f"SELECT count(*) FROM (SELECT * FROM ({_TOTALS_FROM_RECORDS} EXCEPT {_TOTALS_KEPT}) "
-        f"UNION ALL SELECT * FROM ({_TOTALS_KEPT} EXCEPT {_TOTALS_FROM_RECORDS}))").fetchone()[0]
+    differing = integrity.monthly_totals_differing(ledger)
     if not differing:
         return
     if repair:
-        with ledger.write():
-            ledger.conn.execute("DELETE FROM monthly_totals")
-            ledger.conn.execute(f"INSERT INTO monthly_totals {_TOTALS_FROM_RECORDS}")
+        integrity.rebuild_monthly_totals(ledger)
         report.repaired.append(f"rebuilt the monthly totals ({differing} rows differed from the records)")
     else:
         report.problems.append(f"database: {differing} monthly total(s) differ from the records "
                                "(cpe verify --repair rebuilds them)")
-
-
-def _referenced_names(ledger: Ledger) -> set[str]:
-    rows = ledger.conn.execute("SELECT certificate_stored FROM records WHERE certificate_stored IS NOT NULL "
-                               "UNION SELECT certificate_stored FROM trash WHERE certificate_stored IS NOT NULL")
-    return {row[0] for row in rows}
 
 
 def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
@@ -128,7 +111,7 @@ def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
     so that a concurrent ``cpe add`` between copying its file and committing is never mistaken for one."""
     folder = certificates.certificates_dir(ledger.home)
     with ledger.write():
-        known = _referenced_names(ledger) | {certificates.incoming_dir(ledger.home).name}
+        known = integrity.referenced_certificates(ledger) | {certificates.incoming_dir(ledger.home).name}
         with os.scandir(folder) as entries:
             strays = sorted((entry for entry in entries if entry.name not in known),
                             key=lambda entry: entry.name)
@@ -147,13 +130,9 @@ def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
 
 
 def _check_certificates(ledger: Ledger, report: Report, today: date) -> None:
-    owned: list[tuple[str, Certificate]] = []
-    for record_id, name, stored, sha256, size in ledger.conn.execute(
-            "SELECT id, certificate_name, certificate_stored, certificate_sha256, certificate_size FROM records "
-            "WHERE certificate_stored IS NOT NULL ORDER BY id"):
-        owned.append((f"record {record_id}", Certificate(original_name=name or "", stored_name=stored,
-                                                           sha256=sha256 or "", size=size or 0)))
-    in_trash = trash_entries(ledger.conn, today)
+    owned: list[tuple[str, Certificate]] = [(f"record {record_id}", certificate)
+                                            for record_id, certificate in integrity.record_certificates(ledger)]
+    in_trash = trash.entries(ledger, today)
     report.trash = len(in_trash)
     owned.extend((f"record {entry.record_id} in the trash", entry.certificate)
                  for entry in in_trash if entry.certificate is not None)
@@ -174,7 +153,7 @@ def _certificate_problem(ledger: Ledger, certificate: Certificate) -> str | None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
     except FileNotFoundError:
-        if certificate.stored_name not in _referenced_names(ledger):
+        if certificate.stored_name not in integrity.referenced_certificates(ledger):
             return None  # removed by a command that ran meanwhile
         return f"certificate file {shown} is missing"
     except OSError as problem:
@@ -196,15 +175,12 @@ _STORED_CANONICALLY = ("title", "field_of_study", "state", "delivery_method", "p
 
 
 def _check_records(ledger: Ledger, report: Report, today: date) -> None:
-    cursor = ledger.conn.execute(
-        "SELECT id, title, credits, credits_hundredths, field_of_study, state, completed_on, delivery_method, "
-        "provider, description, source FROM records ORDER BY id")
     for (record_id, title, credits, hundredths, field_of_study, state, completed_on, delivery_method, provider,
-         description, source) in cursor:
+         description, source, tags) in integrity.stored_rows(ledger):
         report.records += 1
         raw = {"title": title, "credits": credits, "field_of_study": field_of_study, "state": state,
                "date": completed_on, "delivery_method": delivery_method, "provider": provider,
-               "description": description, "source": source}
+               "description": description, "source": source, "tags": tags}
         check = check_record({name: None if raw[name] is None else str(raw[name]) for name in FIELD_ORDER}, today,
                              date_required=True)
         if check.errors:
@@ -218,6 +194,10 @@ def _check_records(ledger: Ledger, report: Report, today: date) -> None:
         if completed_on != cleaned.completed_on.isoformat():
             report.problems.append(f"record {record_id}: date {completed_on!r} is not stored as YYYY-MM-DD "
                                    "(date windows would miss it)")
+        if tags != " ".join(cleaned.tags):
+            report.problems.append(f"record {record_id}: tags {tags!r} are not stored as cpe stores them "
+                                   f"({' '.join(cleaned.tags)!r}: sorted, one space apart); the tag filter and "
+                                   f"'cpe status' could miss them; fix with 'cpe edit {record_id} --tag ...'")
         for name in _STORED_CANONICALLY:
             if raw[name] != getattr(cleaned, name):
                 report.problems.append(f"record {record_id}: {name.replace('_', ' ')} {raw[name]!r} is not stored "

@@ -100,8 +100,11 @@ def _stored_name_for(original: str) -> str:
     return uuid.uuid4().hex + extension
 
 
-def _write_new_file(path: Path) -> int:
-    """Create a file that did not exist, never following a symlink planted at its name."""
+def create_new_file(path: Path) -> int:
+    """Create a private (0600) file that did not exist, never following a symlink planted at its name.
+
+    Backup and restore create their files through it too (``ops/backup.py``, ``ops/archive.py``).
+    """
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
 
 
@@ -129,7 +132,7 @@ def stage_certificate(home: Path, source: Path) -> Certificate:
     digest = hashlib.sha256()
     size = 0
     try:
-        out = _write_new_file(staged)
+        out = create_new_file(staged)
         try:
             while True:
                 try:

@@ -22,14 +22,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from ..core.views import Filters
-from .ledger import Ledger, _translate, utc_timestamp
+from .ledger import Ledger, translate_error, utc_timestamp, where_clause
 from ..core.records import Certificate
 from ..core.serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
 
 _BATCH = 2048  # lines fetched and written at once
 
 # Export: each contract column (serialize.COLUMNS) as stored.
-_STORED = {"id": "id", "date": "completed_on", "certificate": "certificate_name", "state": "coalesce(state, '')"}
+_STORED = {"id": "id", "date": "completed_on", "certificate": "certificate_name", "state": "coalesce(state, '')",
+           "tags": "replace(tags, ' ', ';')"}  # stored space-separated, exported joined by serialize.TAG_SEPARATOR
 
 
 def export_select(filters: Filters, *, raw: bool) -> tuple[str, list]:
@@ -38,7 +39,7 @@ def export_select(filters: Filters, *, raw: bool) -> tuple[str, list]:
     for column in COLUMNS:
         stored = _STORED.get(column, column)
         cells.append(csv_cell_sql(stored, escape=not raw) if column in FREE_TEXT else stored)
-    where, params = Ledger._where(filters)
+    where, params = where_clause(filters)
     return f"SELECT {csv_line_sql(cells)} FROM records{where} ORDER BY completed_on, id", params
 
 
@@ -58,7 +59,7 @@ def write_export_lines(ledger: Ledger, filters: Filters, write: Callable[[str], 
                 break
             write("".join([line for (line,) in lines]))
     except sqlite3.Error as problem:
-        raise _translate(problem, ledger.shown) from None
+        raise translate_error(problem, ledger.shown) from None
 
 
 @contextmanager
@@ -71,7 +72,7 @@ def _transaction(ledger: Ledger, *, keep: bool) -> Iterator[None]:
     try:
         conn.execute("BEGIN")
     except sqlite3.Error as problem:
-        raise _translate(problem, ledger.shown) from None
+        raise translate_error(problem, ledger.shown) from None
     try:
         yield
         conn.execute("COMMIT" if keep else "ROLLBACK")
@@ -79,7 +80,7 @@ def _transaction(ledger: Ledger, *, keep: bool) -> Iterator[None]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if isinstance(problem, sqlite3.Error):
-            raise _translate(problem, ledger.shown) from None
+            raise translate_error(problem, ledger.shown) from None
         raise
 
 
@@ -91,9 +92,9 @@ def snapshot(ledger: Ledger):
 # -- import ---------------------------------------------------------------
 
 STAGED_COLUMNS = ("line", "title", "credits", "credits_hundredths", "field_of_study", "state", "completed_on",
-                  "delivery_method", "provider", "description", "source", "certificate_path")
+                  "delivery_method", "provider", "description", "source", "tags", "certificate_path")
 _RECORD_COLUMNS = ("title", "credits", "credits_hundredths", "field_of_study", "state", "completed_on",
-                   "delivery_method", "provider", "description", "source", "certificate_name",
+                   "delivery_method", "provider", "description", "source", "tags", "certificate_name",
                    "certificate_stored", "certificate_sha256", "certificate_size")
 # What makes two records the same course taken once (Record.identity, Ledger.find_duplicate).
 _IDENTITY = ("source", "title", "completed_on", "provider", "credits_hundredths", "field_of_study",
@@ -107,7 +108,7 @@ def create_staging(ledger: Ledger) -> None:
         CREATE TEMP TABLE cpe_import (
             line INTEGER PRIMARY KEY, title TEXT, credits TEXT, credits_hundredths INTEGER,
             field_of_study TEXT, state TEXT, completed_on TEXT, delivery_method TEXT, provider TEXT,
-            description TEXT, source TEXT, certificate_path TEXT,
+            description TEXT, source TEXT, tags TEXT NOT NULL DEFAULT '', certificate_path TEXT,
             certificate_name TEXT, certificate_stored TEXT, certificate_sha256 TEXT, certificate_size INTEGER,
             keep INTEGER NOT NULL DEFAULT 0)""")
 

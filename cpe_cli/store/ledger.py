@@ -1,6 +1,15 @@
-"""The ledger: the home folder, its database, and every query cpe runs.
+"""The ledger: the home folder, its database, and the queries every command runs.
 
-All SQL outside migrations lives here. The connection is plain ``sqlite3``
+All of cpe's SQL lives in this package (``cpe_cli/store``), behind named
+functions: no module outside it touches a connection (tests/test_architecture.py
+checks it). This module holds the connection and the queries of the read
+path and of one record's add, edit and delete. The rest sit beside it, each
+loaded only by the commands that need it, so the read path stays small:
+``trash.py`` (rm, rm --undo), ``integrity.py`` (verify), ``snapshot.py``
+(backup, restore), ``swap.py`` (restore), ``exchange.py`` (import, export)
+and ``schema.py`` (migrations).
+
+The connection is plain ``sqlite3``
 in autocommit mode, with transactions opened explicitly (``BEGIN
 IMMEDIATE`` for writes, so that concurrent writers queue on the busy timeout
 instead of failing mid-transaction). sqlite-utils is loaded only to migrate,
@@ -42,9 +51,16 @@ def busy_timeout_seconds() -> float:
     return seconds if 0 <= seconds <= 3600 else BUSY_TIMEOUT_SECONDS
 
 
+# ``cpe list --sort``: each key's natural order, then reversed (ties broken by date and id, newest first).
+SORT_ORDERS = {
+    "date": ("completed_on DESC, id DESC", "completed_on ASC, id ASC"),
+    "credits": ("credits_hundredths DESC, completed_on DESC, id DESC", "credits_hundredths ASC, completed_on ASC, id ASC"),
+    "title": ("title COLLATE NOCASE ASC, completed_on DESC, id DESC", "title COLLATE NOCASE DESC, completed_on ASC, id ASC"),
+}
+
 _COLUMNS = ("id, title, credits, field_of_study, state, completed_on, delivery_method, provider, description, "
             "source, certificate_name, certificate_stored, certificate_sha256, certificate_size, added_at, "
-            "changed_at")
+            "changed_at, tags")
 
 
 @dataclass(frozen=True)
@@ -107,7 +123,11 @@ def prepare_home(home: Path) -> Path:
     return database
 
 
-def _translate(problem: sqlite3.Error, shown: str) -> CpeError:
+def translate_error(problem: sqlite3.Error, shown: str) -> CpeError:
+    """A SQLite error as the message a user can act on (``shown``: the database's path).
+
+    Public for the other storage modules (``exchange.py``), which run their SQL on the same connection.
+    """
     text = str(problem)
     if "locked" in text or "busy" in text:
         return CpeError.failed(f"{shown} is locked by another program (waited {busy_timeout_seconds():g} s); "
@@ -120,6 +140,31 @@ def _translate(problem: sqlite3.Error, shown: str) -> CpeError:
     if "disk" in text or "full" in text:
         return CpeError.failed(f"could not write {shown} ({text}); nothing was changed")
     return CpeError.failed(f"database error in {shown}: {text}")
+
+
+def where_clause(filters: Filters) -> tuple[str, list]:
+    """The WHERE clause of a view (inclusive window bounds, source, field) and its parameters.
+
+    Public because the export's SELECT (``exchange.export_select``) filters by the same view.
+    """
+    terms, params = [], []
+    if filters.window.start is not None:
+        terms.append("completed_on >= ?")
+        params.append(filters.window.start.isoformat())
+    if filters.window.end is not None:
+        terms.append("completed_on <= ?")
+        params.append(filters.window.end.isoformat())
+    if filters.source != "all":
+        terms.append("source = ?")
+        params.append(filters.source)
+    if filters.field_of_study is not None:
+        terms.append("field_of_study = ?")
+        params.append(filters.field_of_study)
+    if filters.tags:
+        # Any of the tags: a tag is a word without spaces, so " tag " inside " tags " is an exact match.
+        terms.append("tags <> '' AND (" + " OR ".join("instr(' ' || tags || ' ', ?) > 0" for _ in filters.tags) + ")")
+        params.extend(f" {tag} " for tag in filters.tags)
+    return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
 
 class Ledger:
@@ -147,9 +192,9 @@ class Ledger:
         except sqlite3.OperationalError as problem:
             if not wait and ("locked" in str(problem) or "busy" in str(problem)):
                 return False
-            raise _translate(problem, self.shown) from None
+            raise translate_error(problem, self.shown) from None
         except sqlite3.Error as problem:
-            raise _translate(problem, self.shown) from None
+            raise translate_error(problem, self.shown) from None
         finally:
             if not wait:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
@@ -165,7 +210,7 @@ class Ledger:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(problem, sqlite3.Error):
-                raise _translate(problem, self.shown) from None
+                raise translate_error(problem, self.shown) from None
             raise
 
     def recover(self) -> None:
@@ -212,20 +257,20 @@ class Ledger:
 
     def _insert(self, record: Record, certificate: Certificate | None) -> int:
         stamp = utc_timestamp()
-        cursor = self.conn.execute(
-            "INSERT INTO records (title, credits, credits_hundredths, field_of_study, state, completed_on, "
-            "delivery_method, provider, description, source, certificate_name, certificate_stored, "
-            "certificate_sha256, certificate_size, added_at, changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.title, canonical_text(record.credits), to_hundredths(record.credits), record.field_of_study,
-             record.state, record.completed_on.isoformat(), record.delivery_method, record.provider,
-             record.description, record.source,
-             certificate.original_name if certificate else None,
-             certificate.stored_name if certificate else None,
-             certificate.sha256 if certificate else None,
-             certificate.size if certificate else None,
-             stamp, stamp))
+        values = {**_stored_values(record, certificate), "added_at": stamp, "changed_at": stamp}
+        cursor = self.conn.execute(f"INSERT INTO records ({', '.join(values)}) "
+                                   f"VALUES ({', '.join('?' for _ in values)})", tuple(values.values()))
         return int(cursor.lastrowid)
+
+    def update(self, record_id: int, record: Record, certificate: Certificate | None, *, changed_at: str) -> None:
+        """Replace a record's fields and certificate columns, and its "changed" time; inside ``write()``."""
+        values = {**_stored_values(record, certificate), "changed_at": changed_at}
+        self.conn.execute(f"UPDATE records SET {', '.join(f'{name} = ?' for name in values)} WHERE id = ?",
+                          (*values.values(), record_id))
+
+    def delete(self, record_id: int) -> None:
+        """Delete one record's row (its certificate file is the caller's: ``ops/lifecycle.py``); inside ``write()``."""
+        self.conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
 
     # -- reading ------------------------------------------------------
     def find_duplicate(self, record: Record, *, exclude_id: int | None = None) -> int | None:
@@ -239,28 +284,10 @@ class Ledger:
              exclude_id)).fetchone()
         return row[0] if row else None
 
-    @staticmethod
-    def _where(filters: Filters) -> tuple[str, list]:
-        """The WHERE clause of a view: inclusive window bounds, source, field."""
-        terms, params = [], []
-        if filters.window.start is not None:
-            terms.append("completed_on >= ?")
-            params.append(filters.window.start.isoformat())
-        if filters.window.end is not None:
-            terms.append("completed_on <= ?")
-            params.append(filters.window.end.isoformat())
-        if filters.source != "all":
-            terms.append("source = ?")
-            params.append(filters.source)
-        if filters.field_of_study is not None:
-            terms.append("field_of_study = ?")
-            params.append(filters.field_of_study)
-        return (" WHERE " + " AND ".join(terms)) if terms else "", params
-
     def total(self, filters: Filters) -> Total:
         if filters.window.start is None and filters.window.end is None:
             return self._all_time(filters)
-        where, params = self._where(filters)
+        where, params = where_clause(filters)
         return self._sum(f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params)
 
     def total_outside(self, filters: Filters, inside: Total | None = None) -> Total:
@@ -276,7 +303,11 @@ class Ledger:
         """From the per-month totals kept by triggers (schema._add_monthly_totals), not a scan of every record."""
         from dataclasses import replace
 
-        where, params = self._where(replace(filters, window=Window(None, None, "All time")))  # same column names
+        everything = replace(filters, window=Window(None, None, "All time"))
+        if filters.tags:  # the per-month totals know no tags: count the records themselves
+            where, params = where_clause(everything)
+            return self._sum(f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params)
+        where, params = where_clause(everything)  # same column names
         return self._sum(f"SELECT coalesce(sum(hundredths), 0), coalesce(sum(records), 0) FROM monthly_totals{where}",
                          params)
 
@@ -284,27 +315,36 @@ class Ledger:
         try:
             hundredths, count = self.conn.execute(sql, params).fetchone()
         except sqlite3.Error as problem:
-            raise _translate(problem, self.shown) from None
+            raise translate_error(problem, self.shown) from None
         return Total(credits=from_hundredths(hundredths), count=count)
 
-    def records(self, filters: Filters, *, newest_first: bool = True,
-                limit: int | None = None) -> Iterator[StoredRecord]:
+    def records(self, filters: Filters, *, newest_first: bool = True, limit: int | None = None,
+                sort: str | None = None, reverse: bool = False) -> Iterator[StoredRecord]:
         """The records in a view, streamed (a cursor, not a list) so exports stay flat in memory.
 
-        ``limit`` keeps the newest ``limit`` records of the view, in the order asked for.
+        Without ``sort``, ``limit`` keeps the newest ``limit`` records of the view, in the order asked for
+        (``newest_first``). With ``sort`` (a key of ``SORT_ORDERS``: date newest first, credits largest
+        first, title A to Z; ``reverse`` flips it), the first ``limit`` records in that order.
         """
-        where, params = self._where(filters)
-        order = "DESC" if newest_first else "ASC"
-        sql = f"SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on {order}, id {order}"
-        if limit is not None:
-            sql = (f"SELECT * FROM (SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on DESC, id DESC "
-                   f"LIMIT ?) ORDER BY completed_on {order}, id {order}")
-            params = [*params, limit]
+        where, params = where_clause(filters)
+        if sort is not None:
+            order = SORT_ORDERS[sort][1 if reverse else 0]
+            sql = f"SELECT {_COLUMNS} FROM records{where} ORDER BY {order}"
+            if limit is not None:
+                sql += " LIMIT ?"
+                params = [*params, limit]
+        else:
+            order = "DESC" if newest_first else "ASC"
+            sql = f"SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on {order}, id {order}"
+            if limit is not None:
+                sql = (f"SELECT * FROM (SELECT {_COLUMNS} FROM records{where} ORDER BY completed_on DESC, "
+                       f"id DESC LIMIT ?) ORDER BY completed_on {order}, id {order}")
+                params = [*params, limit]
         try:
             for row in self.conn.execute(sql, params):
                 yield _stored_record(row)
         except sqlite3.Error as problem:
-            raise _translate(problem, self.shown) from None
+            raise translate_error(problem, self.shown) from None
 
     def get(self, record_id: int) -> StoredRecord:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM records WHERE id = ?", (record_id,)).fetchone()
@@ -322,9 +362,25 @@ class Ledger:
         self.conn.close()
 
 
+def _stored_values(record: Record, certificate: Certificate | None) -> dict:
+    """A record and its certificate as the columns they are stored in (add and edit write the same)."""
+    return {
+        "title": record.title, "credits": canonical_text(record.credits),
+        "credits_hundredths": to_hundredths(record.credits), "field_of_study": record.field_of_study,
+        "state": record.state, "completed_on": record.completed_on.isoformat(),
+        "delivery_method": record.delivery_method, "provider": record.provider,
+        "description": record.description, "source": record.source,
+        "certificate_name": certificate.original_name if certificate else None,
+        "certificate_stored": certificate.stored_name if certificate else None,
+        "certificate_sha256": certificate.sha256 if certificate else None,
+        "certificate_size": certificate.size if certificate else None,
+        "tags": " ".join(record.tags),
+    }
+
+
 def _stored_record(row: tuple) -> StoredRecord:
     (record_id, title, credits, field_of_study, state, completed_on, delivery_method, provider, description,
-     source, cert_name, cert_stored, cert_sha, cert_size, added_at, changed_at) = row
+     source, cert_name, cert_stored, cert_sha, cert_size, added_at, changed_at, tags) = row
     certificate = None
     if cert_stored:
         certificate = Certificate(original_name=cert_name, stored_name=cert_stored, sha256=cert_sha,
@@ -332,7 +388,8 @@ def _stored_record(row: tuple) -> StoredRecord:
     return StoredRecord(id=record_id, title=title, credits=Decimal(credits), field_of_study=field_of_study,
                         state=state, completed_on=date.fromisoformat(completed_on),
                         delivery_method=delivery_method, provider=provider, description=description,
-                        source=source, certificate=certificate, added_at=added_at, changed_at=changed_at)
+                        source=source, certificate=certificate, added_at=added_at, changed_at=changed_at,
+                        tags=tuple(tags.split()))
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
@@ -367,7 +424,7 @@ def open_ledger(home: Path) -> Iterator[Ledger]:
     try:
         conn = sqlite3.connect(database, timeout=busy_timeout_seconds(), isolation_level=None)
     except sqlite3.Error as problem:
-        raise _translate(problem, shown) from None
+        raise translate_error(problem, shown) from None
     ledger = Ledger(home, conn)
     try:
         try:
@@ -375,7 +432,7 @@ def open_ledger(home: Path) -> Iterator[Ledger]:
                 _switch_to_wal(conn)
                 schema.migrate(conn, shown)
         except sqlite3.Error as problem:
-            raise _translate(problem, shown) from None
+            raise translate_error(problem, shown) from None
         ledger.recover()
         yield ledger
     finally:

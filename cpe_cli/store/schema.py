@@ -110,7 +110,63 @@ def _add_monthly_totals(db) -> None:
                f"credits_hundredths ON records BEGIN {take} {add} END")
 
 
-MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals)
+def _add_tags_and_profiles(db) -> None:
+    """Record tags and the compliance profiles a user tracks (issue 11).
+
+    ``records.tags`` holds a record's tags sorted and separated by one
+    space ('' for none): tags are lowercase words of letters, digits and
+    hyphens (``core.tags``), so a space never occurs inside one. The partial
+    index lists the tags in use (completion) without reading untagged rows.
+    ``tracked_profiles`` lives in the ledger so that a backup carries it:
+    ``period_end`` is the end of one of the user's periods (NULL: the
+    profile's own anchor), ``declared`` the words of ``--declare``,
+    space-separated.
+
+    ``compliance_months`` sums credits per month and per (field, method,
+    tags): what ``cpe status`` reads for whole months, kept exact by triggers
+    as ``monthly_totals`` is. A profile's windows run over whole months (its
+    periods end on a month's last day), so a status reads a few thousand of
+    these rows instead of every record (see ``store.compliance``).
+    """
+    db.execute("ALTER TABLE records ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX records_tagged ON records (tags) WHERE tags <> ''")
+    db.execute("""
+        CREATE TABLE tracked_profiles (
+            profile_id TEXT PRIMARY KEY,
+            period_end TEXT CHECK (period_end IS NULL OR period_end GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            declared TEXT NOT NULL DEFAULT '',
+            tracked_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE compliance_months (
+            month TEXT NOT NULL,
+            field_of_study TEXT NOT NULL,
+            delivery_method TEXT NOT NULL,
+            tags TEXT NOT NULL,
+            hundredths INTEGER NOT NULL,
+            records INTEGER NOT NULL,
+            PRIMARY KEY (month, field_of_study, delivery_method, tags)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        INSERT INTO compliance_months
+        SELECT substr(completed_on, 1, 7), field_of_study, delivery_method, tags, sum(credits_hundredths), count(*)
+        FROM records GROUP BY 1, 2, 3, 4""")
+    add = """
+        INSERT INTO compliance_months VALUES (substr(NEW.completed_on, 1, 7), NEW.field_of_study,
+                                              NEW.delivery_method, NEW.tags, NEW.credits_hundredths, 1)
+        ON CONFLICT (month, field_of_study, delivery_method, tags)
+        DO UPDATE SET hundredths = hundredths + excluded.hundredths, records = records + 1;"""
+    take = """
+        UPDATE compliance_months SET hundredths = hundredths - OLD.credits_hundredths, records = records - 1
+        WHERE month = substr(OLD.completed_on, 1, 7) AND field_of_study = OLD.field_of_study
+          AND delivery_method = OLD.delivery_method AND tags = OLD.tags;"""
+    db.execute(f"CREATE TRIGGER records_months_insert AFTER INSERT ON records BEGIN {add} END")
+    db.execute(f"CREATE TRIGGER records_months_delete AFTER DELETE ON records BEGIN {take} END")
+    db.execute("CREATE TRIGGER records_months_update AFTER UPDATE OF completed_on, field_of_study, delivery_method, "
+               f"tags, credits_hundredths ON records BEGIN {take} {add} END")
+
+
+MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals, _add_tags_and_profiles)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

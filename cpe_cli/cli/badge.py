@@ -1,8 +1,8 @@
-"""Rich output: the Total CPE Credits badge (and the console for progress bars).
+"""The Total CPE Credits badge, drawn with Rich (and the console for progress bars).
 
 Imported only by commands that draw on a terminal, so that plain output
 (the bare total, JSON, CSV, the list) never pays for loading Rich. The
-records table is laid out by ``table_text.py``: Rich's Table costs about
+records table is laid out by ``table.py``: Rich's Table costs about
 1.5 ms a row.
 """
 
@@ -15,7 +15,6 @@ from rich.panel import Panel
 from rich.text import Text
 
 from ..core.credits import format_total
-from ..store.ledger import Total
 from ..core.periods import Window, describe
 from ..core.views import source_label
 
@@ -25,12 +24,12 @@ def console(stderr: bool = False) -> Console:
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=False)
 
 
-def badge(total: Total, window: Window, source: str, outside: Total) -> Panel:
+def badge(total, window: Window, source: str, outside, narrowed: str = "") -> Panel:
     body = Text()
     body.append(format_total(total.credits), style="bold green")
     body.append(" credits\n")
     body.append(f"{describe(window)}\n", style="bold")
-    body.append(f"{source_label(source)} · {total.count} record{'s' if total.count != 1 else ''}")
+    body.append(f"{source_label(source)}{narrowed} · {total.count} record{'s' if total.count != 1 else ''}")
     if outside.count:
         body.append(f"\n{outside.count} record{'s' if outside.count != 1 else ''} "
                     f"({format_total(outside.credits)} credits) fall outside this window; "
@@ -38,3 +37,9 @@ def badge(total: Total, window: Window, source: str, outside: Total) -> Panel:
     elif not total.count and source == "all":
         body.append("\nNo records yet: add one with 'cpe add', or a CSV with 'cpe import FILE'", style="dim")
     return Panel(body, title="Total CPE Credits", title_align="left", expand=False, padding=(0, 2))
+
+
+def print_badge(total, filters, outside) -> None:
+    from .output import filter_words
+
+    console().print(badge(total, filters.window, filters.source, outside, filter_words(filters)))

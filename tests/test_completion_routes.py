@@ -1,19 +1,16 @@
 """TAB completion answered without Typer gives exactly Typer's answer, or steps aside."""
 
-import os
-
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from cpe_cli.cli import completion as fastcomplete
-from cpe_cli.cli.app import app
+from support import run_cpe
 
 
 def typer_answer(words: str) -> str:
     parts = words.split(" ")
     env = {"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
-    result = CliRunner().invoke(app, [], env=env, prog_name="cpe")
+    result = run_cpe(route="typer", env=env)
+    assert result.exit_code == 0, result.stderr
     return result.stdout
 
 
@@ -38,12 +35,6 @@ ANSWERED = [
 ]
 
 
-def test_spec_is_generated_from_the_current_app():
-    from pathlib import Path
-    shipped = Path(fastcomplete.__file__).with_name("spec.py").read_text()
-    assert shipped == fastcomplete.current_spec_source(), "run: python -m cpe_cli.cli.completion --write"
-
-
 @pytest.mark.parametrize("words", ANSWERED)
 def test_fast_answer_equals_typers(words):
     """Same candidates; order aside, since bash sorts them and Click's own help-option
@@ -55,7 +46,7 @@ def test_fast_answer_equals_typers(words):
 
 
 @pytest.mark.parametrize("words", ["cpe add --certificate ", "cpe total -- ", "cpe total --bogus ",
-                                   "cpe total --preset 'la"])
+                                   "cpe total --preset 'la", "cpe rm -yv "])
 def test_unusual_requests_are_left_to_typer(words):
     assert fast_answer(words) is None
 
@@ -63,3 +54,12 @@ def test_unusual_requests_are_left_to_typer(words):
 def test_other_shells_are_left_to_typer():
     assert fastcomplete.complete({"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe "}) is None
     assert fastcomplete.complete({}) is None
+
+
+def test_a_negative_word_index_is_left_to_typer():
+    assert fastcomplete.complete({"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": "cpe ", "COMP_CWORD": "-1"}) is None
+
+
+def test_the_installed_script_answers_on_the_fast_route(cpe_process):
+    result = cpe_process(env={"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": "cpe list --sort", "COMP_CWORD": "2"})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "--sort\n", "")

@@ -19,7 +19,9 @@ def debugging() -> bool:
 
 def report(message: str, exit_code: int) -> int:
     """Print ``Error: message`` as one line on standard error; return the exit code."""
-    sys.stderr.write(f"Error: {' '.join(str(message).split())}\n")
+    from .output import plain  # an error can quote anything (a restored backup's stored names): never raw
+
+    sys.stderr.write(f"Error: {plain(' '.join(str(message).split()))}\n")
     sys.stderr.flush()
     return exit_code
 

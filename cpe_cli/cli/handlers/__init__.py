@@ -1,0 +1,1 @@
+"""Command handlers: what each command does, called alike by the Typer app and the fast route."""

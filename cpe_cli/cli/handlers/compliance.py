@@ -1,0 +1,212 @@
+"""What ``cpe profile list|show|use|drop`` and ``cpe status`` do: core calls in, output out.
+
+Handlers shared by the Typer app and the fast route (see ``handlers/ledger.py``).
+``status`` answers "am I compliant, what do I still need, by when?" for each
+tracked profile; ``--check`` turns the answer into an exit code (3 when a
+profile is short) for cron jobs and shell prompts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import output
+from ...core.environment import resolve_home, resolve_today
+from ...core.errors import INVALID_INPUT, STATUS_SHORT
+
+BAR_WIDTH = 20
+
+
+def _hours(value: Decimal) -> str:
+    return output.credits(value)
+
+
+def _number(value: Decimal) -> float | int:
+    """Hours as a JSON number (exact: at most two decimals)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _tracking_words(listed) -> str:
+    tracked = listed.tracked
+    if tracked is None:
+        return "not tracked"
+    parts = ["tracked"]
+    if tracked.period_end:
+        parts.append(f"period ending {tracked.period_end.isoformat()}")
+    if tracked.declared:
+        parts.append("declared " + ", ".join(sorted(tracked.declared)))
+    return "; ".join(parts)
+
+
+def profile_list(*, as_json=False) -> None:
+    from ...ops.compliance import list_profiles
+
+    listed = list_profiles(resolve_home())
+    if as_json:
+        output.data_json([{
+            "id": item.profile.id, "name": item.profile.name, "jurisdiction": item.profile.jurisdiction,
+            "origin": item.profile.origin, "tracked": item.tracked is not None,
+            "period_end": item.tracked.period_end.isoformat() if item.tracked and item.tracked.period_end else None,
+            "declared": sorted(item.tracked.declared) if item.tracked else [],
+            "as_of": item.profile.as_of.isoformat() if item.profile.as_of else None} for item in listed])
+        return
+    width = max(len(item.profile.id) for item in listed)
+    lines = [f"{item.profile.id:<{width}}  {item.profile.name}  [{item.profile.origin}]  {_tracking_words(item)}"
+             for item in listed]
+    output.data(output.plain("\n".join(lines), keep="\n"))  # names from profile files: anything, escaped
+    if not any(item.tracked for item in listed):
+        output.message("Track one with 'cpe profile use ID' (e.g. 'cpe profile use ny', "
+                       "'cpe profile use ca --period-end 2027-03-31').")
+
+
+def profile_show(*, profile_id: str, as_json=False) -> None:
+    from ...core.compliance import describe_period, explain
+    from ...core.profiles import profile_as_dict, tags_read
+    from ...ops.compliance import show_profile
+
+    today = resolve_today()
+    item = show_profile(resolve_home(), profile_id)
+    profile, tracked = item.profile, item.tracked
+    declared = tracked.declared if tracked else frozenset()
+    period_end = tracked.period_end if tracked else None
+    rules = explain(profile, declared, as_of=today, period_end=period_end)
+    if as_json:
+        output.data_json({**profile_as_dict(profile), "tracked": tracked is not None,
+                          "period_end": period_end.isoformat() if period_end else None,
+                          "declared": sorted(declared), "tags_read": tags_read(profile), "explained": rules})
+        return
+    lines = [f"{profile.name} ({profile.id})",
+             f"  Jurisdiction: {profile.jurisdiction or '-'}    Rules checked: "
+             f"{profile.as_of.isoformat() if profile.as_of else 'not stated'}    From: {profile.origin}",
+             f"  Periods: {describe_period(profile)}",
+             f"  Tracking: {_tracking_words(item)}", "", "Rules:"]
+    for rule in rules:
+        mark = "" if rule["applies"] else "  (does not apply: not declared)"
+        approx = "  [approximate]" if rule["exact"] is False else ""
+        lines.append(f"  {rule['id']}: {rule['text']}{approx}{mark}")
+        for window in rule.get("windows", []):
+            lines.append(f"      now: {window['id']} from {window['start']} to {window['end']}")
+        if rule["note"]:
+            lines.append(f"      note: {rule['note']}")
+        if rule["cite"]:
+            lines.append(f"      source: {rule['cite']}")
+    tags = tags_read(profile)
+    lines += ["", "Tags it reads: " + (", ".join(tags) if tags else "none"),
+              "  (tag a record with 'cpe add --tag TAG' or 'cpe edit ID --tag TAG')" if tags else ""]
+    lines += ["Sources:", *(f"  {source}" for source in profile.sources)]
+    if profile.notes:
+        lines += ["Notes (not modelled, or approximate):", *(f"  - {note}" for note in profile.notes)]
+    output.data(output.plain("\n".join(line for line in lines if line is not None), keep="\n"))
+
+
+def profile_use(*, profile_id: str, period_end=None, declare=None) -> None:
+    from ...ops.compliance import use_profile
+
+    item, newly = use_profile(resolve_home(), profile_id, period_end, declare or [])
+    verb = "Tracking" if newly else "Updated"
+    output.message(f"{verb} {item.profile.name} ({item.profile.id}): {_tracking_words(item)}. "
+                   "See where you stand with 'cpe status'.")
+
+
+def profile_drop(*, profile_id: str) -> None:
+    from ...ops.compliance import drop_profile
+
+    dropped = drop_profile(resolve_home(), profile_id)
+    output.message(f"Stopped tracking {dropped}.")
+
+
+def status(*, profile_ids=None, as_of=None, period_end=None, declare=None, as_json=False, check=False,
+           warn_days=None) -> int:
+    from ...core.errors import CpeError
+    from ...ops.compliance import evaluate
+
+    if warn_days is not None and warn_days < 0:
+        raise CpeError.invalid(f"--warn-days {warn_days} is negative")
+    home = resolve_home()
+    when, results = evaluate(home, resolve_today(), as_of=as_of, profile_ids=profile_ids, period_end=period_end,
+                             declared=declare)
+    if not results:
+        output.message("No profile is tracked. Track your board's rules with 'cpe profile use ID' "
+                       "(see 'cpe profile list'), or evaluate one with 'cpe status --profile ID'.")
+        return INVALID_INPUT if check else 0
+    if check:
+        counted = [item for item in results if warn_days is None or item.status.days_left <= warn_days]
+        for item in results:
+            output.message(_verdict_line(item.status))
+        return STATUS_SHORT if any(not item.status.met for item in counted) else 0
+    if as_json:
+        output.data_json({"as_of": when.isoformat(), "profiles": [_status_json(item) for item in results]})
+        return 0
+    blocks = [_status_text(item) for item in results]
+    output.data(output.plain("\n\n".join(blocks), keep="\n"))  # profile names, notes, ids: escaped
+    return 0
+
+
+def _verdict_line(status) -> str:
+    if status.met:
+        return f"{status.id}: met ({status.days_left:,} days left, period ends {status.period_end.isoformat()})"
+    return (f"{status.id}: short by {_hours(status.hours_needed)} hours ({status.days_left:,} days left, period ends "
+            f"{status.period_end.isoformat()})")
+
+
+def _status_json(item) -> dict:
+    status = item.status
+    return {
+        "id": status.id, "name": status.name, "tracked": item.tracked, "declared": sorted(item.declared),
+        "period": {"start": status.period_start.isoformat(), "end": status.period_end.isoformat()},
+        "days_left": status.days_left, "met": status.met, "hours_needed": _number(status.hours_needed),
+        "requirements": [{
+            "id": requirement.id, "name": requirement.name,
+            "window": {"start": requirement.window_start.isoformat(), "end": requirement.window_end.isoformat()},
+            "required": _number(requirement.required), "earned": _number(requirement.earned),
+            "counted": _number(requirement.counted), "met": requirement.met, "exact": requirement.exact,
+            "option": requirement.option, "note": requirement.note or None,
+            "not_counted": [{"cap": cap, "hours": _number(hours)} for cap, hours in requirement.cut_by]}
+            for requirement in status.requirements],
+        "notes": list(status.notes),
+    }
+
+
+def _bar(counted: Decimal, required: Decimal) -> str:
+    share = 1 if required <= 0 else min(counted / required, 1)
+    filled = int(share * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def _status_text(item) -> str:
+    status = item.status
+    lines = [f"{status.name} ({status.id}): {status.period_start.isoformat()} to {status.period_end.isoformat()}, "
+             f"{output.plural(status.days_left, 'day')} left"]
+    width = max((len(requirement.id) for requirement in status.requirements), default=0)
+    numbers = [f"{_hours(r.counted)} / {_hours(r.required)}" for r in status.requirements]
+    number_width = max((len(text) for text in numbers), default=0)
+    approximate = []
+    for requirement, numbers_text in zip(status.requirements, numbers):
+        mark = "✓" if requirement.met else "✗"
+        verdict = "met" if requirement.met else f"short by {_hours(requirement.shortfall)}"
+        flag = "" if requirement.exact else " ≈"
+        lines.append(f"  {mark} {requirement.id:<{width}}  {numbers_text:>{number_width}}  "
+                     f"{_bar(requirement.counted, requirement.required)}  {verdict}{flag}")
+        for cap, hours in requirement.cut_by:
+            lines.append(f"      {_hours(hours)} hours beyond {cap} do not count "
+                         f"(earned {_hours(requirement.earned)})")
+        if not requirement.exact and requirement.note:
+            approximate.append(f"≈ {requirement.id}: {requirement.note}")
+    if status.met:
+        lines.append(f"  Met: every requirement of this period is satisfied.")
+    else:
+        lines.append(f"  Short: at least {_hours(status.hours_needed)} more hours needed by "
+                     f"{status.period_end.isoformat()}.")
+    lines += _wrapped(approximate, "  ", "    ")
+    lines += _wrapped(status.notes, "  - ", "    ")
+    return "\n".join(lines)
+
+
+def _wrapped(texts, first: str, rest: str) -> list[str]:
+    """Notes wrapped to the terminal (at most 100 columns), so they read at 80 columns too."""
+    import shutil
+    import textwrap
+
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    return [line for text in texts
+            for line in textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest)]

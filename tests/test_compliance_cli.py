@@ -1,0 +1,295 @@
+"""Compliance through the command line: tags on records, `cpe profile ...`, `cpe status` and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from support import add_args, make_version_1_ledger, snapshot
+
+
+def record(cpe, **overrides) -> int:
+    result = cpe(*add_args(**overrides), "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["id"]
+
+
+# -- tags on records ---------------------------------------------------------------------------
+
+def test_tags_are_added_shown_filtered_and_edited(cpe):
+    first = record(cpe, title="Reg review")
+    assert cpe("edit", str(first), "--tag", " CA-Regulatory-Review ", "--tag", "fraud").exit_code == 0
+    second = record(cpe, title="Other")
+    shown = json.loads(cpe("show", str(first), "--json").stdout)
+    assert shown["tags"] == ["ca-regulatory-review", "fraud"]  # lowercased, stripped, sorted
+    assert json.loads(cpe("show", str(second), "--json").stdout)["tags"] == []
+    assert "Tags:                  ca-regulatory-review, fraud" in cpe("show", str(first)).stdout
+    listed = json.loads(cpe("list", "--format", "json", "--tag", "fraud", "--preset", "all").stdout)
+    assert [item["id"] for item in listed] == [first]
+    assert cpe("total", "--tag", "fraud", "--tag", "nope", "--preset", "all").stdout == "2.0\n"
+    untagged = cpe("edit", str(first), "--untag", "fraud")
+    assert untagged.exit_code == 0 and "tags ca-regulatory-review, fraud -> ca-regulatory-review" in untagged.stderr
+    assert cpe("total", "--tag", "fraud", "--preset", "all").stdout == "0.0\n"
+
+
+def test_a_tag_that_is_not_a_word_is_refused_and_nothing_is_written(cpe, home):
+    record(cpe)
+    before = snapshot(home)
+    for bad in ("two words", "ümlaut", "-leading", "x" * 41, ""):
+        result = cpe(*add_args(title="T"), "--tag", bad)
+        assert result.exit_code == 2, bad
+        assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert cpe("edit", "1", "--untag", "absent").exit_code == 2
+    assert snapshot(home) == before
+
+
+def test_tags_travel_through_csv_export_and_import(cpe, tmp_path, monkeypatch):
+    record(cpe, title="A")
+    cpe("edit", "1", "--tag", "fl-ethics", "--tag", "fraud")
+    exported = cpe("export", "csv", "--preset", "all").stdout
+    header, row = exported.splitlines()[:2]
+    assert header.endswith(",certificate,tags") and row.endswith(",fl-ethics;fraud")
+    path = tmp_path / "out.csv"
+    path.write_text(exported)
+    monkeypatch.setenv("CPE_HOME", str(tmp_path / "other"))
+    assert cpe("import", str(path)).exit_code == 0
+    assert json.loads(cpe("show", "1", "--json").stdout)["tags"] == ["fl-ethics", "fraud"]
+
+
+def test_verify_reports_tags_not_stored_as_cpe_stores_them(cpe, home):
+    record(cpe)
+    conn = sqlite3.connect(home / "cpe.db")
+    conn.execute("UPDATE records SET tags = 'Fraud' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    result = cpe("verify")
+    assert result.exit_code == 1
+    assert "record 1: today's rules refuse it" in result.stdout or "record 1: tags" in result.stdout
+
+
+# -- profiles ----------------------------------------------------------------------------------
+
+def test_a_profile_without_a_fixed_period_needs_period_end_and_a_refusal_creates_nothing(cpe, home):
+    result = cpe("profile", "use", "ca")
+    assert result.exit_code == 2
+    assert "--period-end" in result.stderr and result.stderr.startswith("Error: ")
+    assert not home.exists()
+
+
+def test_track_list_and_drop(cpe):
+    assert cpe("profile", "use", "ny").exit_code == 0
+    assert cpe("profile", "use", "ca", "--period-end", "2027-03-31", "--declare", "attest").exit_code == 0
+    listed = {item["id"]: item for item in json.loads(cpe("profile", "list", "--json").stdout)}
+    assert set(listed) >= {"aicpa", "ca", "ny", "tx", "fl", "il"}
+    assert listed["ca"] == {**listed["ca"], "tracked": True, "period_end": "2027-03-31", "declared": ["attest"],
+                            "origin": "built-in"}
+    assert listed["tx"]["tracked"] is False
+    assert cpe("profile", "drop", "ny").exit_code == 0
+    assert json.loads(cpe("profile", "list", "--json").stdout)[0]["id"] == "ca"
+    again = cpe("profile", "drop", "ny")
+    assert again.exit_code == 2 and "not tracked" in again.stderr
+
+
+def test_a_mistyped_declaration_or_profile_is_refused(cpe):
+    declared = cpe("profile", "use", "ca", "--period-end", "2027-03-31", "--declare", "atest")
+    assert declared.exit_code == 2 and "attest" in declared.stderr
+    unknown = cpe("profile", "use", "zz")
+    assert unknown.exit_code == 2 and "aicpa" in unknown.stderr
+
+
+def test_profile_show_lists_rules_tags_sources_and_notes(cpe):
+    result = cpe("profile", "show", "fl")
+    assert result.exit_code == 0
+    out = result.stdout
+    for text in ("total:", "aa:", "behavioral-cap:", "ethics:", "Tags it reads: fl-ethics", "61H1-33.003",
+                 "[approximate]"):
+        assert text in out, text
+    parsed = json.loads(cpe("profile", "show", "fl", "--json").stdout)
+    assert parsed["id"] == "fl" and parsed["period"] == {"months": 24, "anchor": "2026-06-30"}
+    assert parsed["tags_read"] == ["fl-ethics"]
+
+
+# -- status ------------------------------------------------------------------------------------
+
+def test_status_with_nothing_tracked_says_how_to_start(cpe):
+    result = cpe("status")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "cpe profile use" in result.stderr
+    assert cpe("status", "--check").exit_code == 2
+
+
+def test_status_json_contract_and_figures(cpe, monkeypatch):
+    monkeypatch.setenv("CPE_TODAY", "2026-06-11")
+    record(cpe, title="Ethics", credits="4", field="Regulatory Ethics", date="2026-01-01")
+    record(cpe, title="Tax", credits="20.5", field="Taxes", date="2026-06-11")
+    record(cpe, title="Last year", credits="30", field="Taxes", date="2025-12-31")
+    assert cpe("profile", "use", "ny").exit_code == 0
+    result = cpe("status", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2026-06-11"
+    [ny] = data["profiles"]
+    assert ny["period"] == {"start": "2026-01-01", "end": "2026-12-31"} and ny["days_left"] == 203
+    requirements = {item["id"]: item for item in ny["requirements"]}
+    annual = requirements["annual"]
+    # 24.5 hours in 2026 (the 2025 record is outside): the 24-in-Taxes option is short by 3.5 (20.5 in taxes),
+    # the 40 option by 15.5: the smallest shortfall is reported.
+    assert (annual["required"], annual["counted"], annual["met"], annual["exact"]) == (24, 20.5, False, False)
+    assert requirements["ethics"]["window"] == {"start": "2024-01-01", "end": "2026-12-31"}
+    assert requirements["ethics"]["counted"] == 4 and requirements["ethics"]["met"] is True
+    assert ny["met"] is False and ny["hours_needed"] == 3.5
+    for key in ("id", "name", "window", "required", "earned", "counted", "met", "exact"):
+        assert key in annual
+
+
+def test_check_exits_3_when_short_0_when_met_and_warn_days_narrows_it(cpe, monkeypatch):
+    monkeypatch.setenv("CPE_TODAY", "2026-06-11")
+    assert cpe("profile", "use", "ny").exit_code == 0
+    short = cpe("status", "--check")
+    assert short.exit_code == 3 and short.stdout == ""
+    assert short.stderr.startswith("ny: short by 24.0 hours (203 days left")  # the 24-hour concentration option
+    assert cpe("status", "--check", "--warn-days", "202").exit_code == 0
+    assert cpe("status", "--check", "--warn-days", "203").exit_code == 3
+    record(cpe, title="Big", credits="40", field="Taxes", date="2026-06-01")
+    record(cpe, title="Ethics", credits="4", field="Behavioral Ethics", date="2025-06-01")
+    met = cpe("status", "--check")
+    assert met.exit_code == 0 and met.stderr.startswith("ny: met")
+
+
+def test_an_untracked_profile_can_be_evaluated_once(cpe):
+    needs_end = cpe("status", "--profile", "tx")
+    assert needs_end.exit_code == 2 and "--period-end" in needs_end.stderr
+    result = cpe("status", "--profile", "tx", "--period-end", "2026-08-31", "--json")
+    assert result.exit_code == 0, result.stderr
+    [tx] = json.loads(result.stdout)["profiles"]
+    assert tx["tracked"] is False and tx["period"] == {"start": "2025-09-01", "end": "2026-08-31"}
+
+
+def test_status_text_marks_approximate_rules_and_caps(cpe, monkeypatch):
+    monkeypatch.setenv("CPE_TODAY", "2026-06-11")
+    record(cpe, title="Soft skills", credits="50", field="Personal Development", date="2026-01-10")
+    record(cpe, title="Audit", credits="10", field="Auditing", date="2026-01-11")
+    assert cpe("profile", "use", "ca", "--period-end", "2027-03-31").exit_code == 0
+    out = cpe("status").stdout
+    assert "10.0 hours beyond non-technical-cap do not count" in out  # 50% of 80 = 40 of the 50 count
+    assert "50.0 / 80.0" in out
+    assert "≈" in out
+
+
+def test_a_user_profile_overrides_a_built_in(cpe, home, monkeypatch):
+    monkeypatch.setenv("CPE_TODAY", "2026-06-11")
+    record(cpe, title="One", credits="3", field="Taxes", date="2026-02-01")
+    (home / "profiles").mkdir(parents=True)
+    (home / "profiles" / "ny.toml").write_text(
+        'schema = 1\nid = "ny"\nname = "Firm policy for NY staff"\n[period]\nmonths = 12\nanchor = 2026-12-31\n'
+        '[[rule]]\nid = "total"\nkind = "min"\nhours = 3\n')
+    assert cpe("profile", "use", "ny").exit_code == 0
+    listed = {item["id"]: item for item in json.loads(cpe("profile", "list", "--json").stdout)}
+    assert listed["ny"]["origin"].endswith("ny.toml") and listed["ny"]["name"] == "Firm policy for NY staff"
+    assert cpe("status", "--check").exit_code == 0
+
+
+def test_a_malformed_user_profile_names_the_file_and_key(cpe, home):
+    (home / "profiles").mkdir(parents=True)
+    (home / "profiles" / "mine.toml").write_text(
+        'schema = 1\nid = "mine"\nname = "Mine"\n[period]\nmonths = 12\nanchor = 2026-12-31\n'
+        '[[rule]]\nid = "total"\nkind = "min"\nhours = 3\nhourz = 4\n')
+    result = cpe("status", "--profile", "mine")
+    assert result.exit_code == 2
+    assert "mine.toml" in result.stderr and "hourz" in result.stderr
+
+
+def test_backups_carry_tags_and_tracked_profiles(cpe, tmp_path, monkeypatch):
+    record(cpe)
+    cpe("edit", "1", "--tag", "fraud")
+    cpe("profile", "use", "ny")
+    archive = tmp_path / "b.tar.gz"
+    assert cpe("backup", str(archive)).exit_code == 0
+    monkeypatch.setenv("CPE_HOME", str(tmp_path / "restored"))
+    assert cpe("restore", str(archive)).exit_code == 0
+    assert json.loads(cpe("show", "1", "--json").stdout)["tags"] == ["fraud"]
+    assert json.loads(cpe("profile", "list", "--json").stdout)[0] == {
+        **json.loads(cpe("profile", "list", "--json").stdout)[0], "id": "ny", "tracked": True}
+
+
+# -- a one-rule profile agrees with `cpe total` ------------------------------------------------
+
+DAYS = st.integers(0, 3 * 365).map(lambda n: date(2024, 1, 1) + timedelta(days=n))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(st.tuples(DAYS, st.integers(1, 4000).map(lambda h: Decimal(h) / 100)), max_size=8),
+       hours=st.integers(1, 60))
+def test_a_one_rule_profile_agrees_with_cpe_total(cpe, tmp_path_factory, monkeypatch, entries, hours):
+    home = tmp_path_factory.mktemp("agree") / "home"
+    monkeypatch.setenv("CPE_HOME", str(home))
+    monkeypatch.setenv("CPE_TODAY", "2026-12-31")
+    for number, (day, credits) in enumerate(entries):
+        assert cpe(*add_args(title=f"Course {number}", credits=str(credits), date=day.isoformat(),
+                             delivery="QAS Self Study")).exit_code == 0
+    (home / "profiles").mkdir(parents=True, exist_ok=True)
+    (home / "profiles" / "one.toml").write_text(
+        f'schema = 1\nid = "one"\nname = "One rule"\n[period]\nmonths = 24\nanchor = 2026-06-30\n'
+        f'[[rule]]\nid = "total"\nkind = "min"\nhours = {hours}\n')
+    status = json.loads(cpe("status", "--profile", "one", "--json").stdout)["profiles"][0]
+    window = status["requirements"][0]["window"]
+    total = cpe("total", "--from", window["start"], "--to", window["end"])
+    assert Decimal(str(status["requirements"][0]["counted"])) == Decimal(total.stdout.strip())
+    assert status["met"] == (Decimal(total.stdout.strip()) >= hours)
+
+
+def test_a_version_1_ledger_gains_tags_and_tracked_profiles_and_keeps_its_records(cpe, home):
+    make_version_1_ledger(home)
+    listed = json.loads(cpe("list", "--format", "json", "--preset", "all").stdout)
+    assert [(item["title"], item["tags"]) for item in listed] == [("Lease accounting", []), ("Ethics 2025", [])]
+    assert cpe("edit", "1", "--tag", "ca-regulatory-review").exit_code == 0
+    assert cpe("profile", "use", "ny").exit_code == 0
+    assert cpe("verify").exit_code == 0
+
+
+# -- summed rows give the figures of record-by-record evaluation ------------------------------------
+
+FIELDS = ["Taxes", "Personal Development", "Regulatory Ethics", "Accounting", "Communications and Marketing"]
+METHODS = ["Group Live", "Nano Learning", "QAS Self Study"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(0, 5 * 365), st.integers(20, 3000), st.sampled_from(FIELDS),
+                               st.sampled_from(METHODS), st.sampled_from(["", "fraud", "tx-ethics", "fl-ethics"])),
+                     max_size=40),
+       as_of=st.integers(0, 5 * 365))
+def test_monthly_and_merged_rows_agree_with_every_record(tmp_path_factory, rows, as_of):
+    """What status reads fast (month sums, day sums) must give exactly what each record one by one gives."""
+    from cpe_cli.core import compliance
+    from cpe_cli.core.profiles import builtin_profiles
+    from cpe_cli.core.records import build_record
+    from cpe_cli.ops.compliance import caps_cannot_bind, merging_is_exact
+    from cpe_cli.store import compliance as stored
+    from cpe_cli.store.ledger import open_ledger
+
+    home = tmp_path_factory.mktemp("sums") / "home"
+    start = date(2022, 1, 1)
+    when = start + timedelta(days=as_of)
+    with open_ledger(home) as ledger:
+        for offset, hundredths, field, method, tag in rows:
+            record, _ = build_record({"title": f"T{offset}", "credits": str(Decimal(hundredths) / 100),
+                                      "field_of_study": field, "delivery_method": method, "provider": "P",
+                                      "date": (start + timedelta(days=offset)).isoformat(), "tags": tag},
+                                     date(2030, 1, 1))
+            ledger.add(record)
+        for profile in builtin_profiles().values():
+            words = frozenset(word for rule in profile.rules for word in rule.applies_if)
+            end = None if profile.anchor else date(2027, 3, 31)
+            span = compliance.evaluation_span(profile, when, end, words)
+            exact = compliance.evaluate(profile, stored.compliance_entries(ledger, *span, merged=False),
+                                        as_of=when, period_end=end, declared=words)
+            summed = list(stored.compliance_entries(ledger, *span, merged=True, monthly=True))
+            if merging_is_exact(profile, words) or caps_cannot_bind(profile, words, summed):
+                fast = compliance.evaluate(profile, summed, as_of=when, period_end=end, declared=words)
+                assert fast == exact, profile.id
