@@ -19,8 +19,9 @@ def main() -> None:
 
             answer = complete(os.environ)
             if answer is not None:
-                sys.stdout.write(answer)
-                sys.exit(0)
+                text, code = answer
+                sys.stdout.write(text)
+                sys.exit(code)
         else:
             from .cli.fast_route import run as run_fast
 

@@ -366,3 +366,41 @@ def corrupt_a_page(database: Path) -> None:
     with open(database, "r+b") as handle:
         handle.seek((root - 1) * page_size)
         handle.write(b"\xff" * 12)
+
+
+# -- crafted archives: raw tar members tarfile cannot write ----------------------------------------
+
+def _octal(number: int, width: int) -> bytes:
+    return (b"%0*o" % (width - 1, number)) + b"\0"
+
+
+def gnu_sparse_member(name: str, real_size: int, stored: bytes = b"x") -> bytes:
+    """The raw bytes (header and data) of a GNU sparse tar member: ``real_size`` bytes once extracted, of which
+    only ``stored`` (at the end) is in the archive; the rest is a hole tarfile reads back as zeros."""
+    header = bytearray(512)
+    header[0:len(name)] = name.encode()
+    header[100:108] = _octal(0o600, 8)
+    header[108:116] = _octal(0, 8)
+    header[116:124] = _octal(0, 8)
+    header[124:136] = _octal(len(stored), 12)
+    header[136:148] = _octal(0, 12)
+    header[156:157] = b"S"
+    header[257:265] = b"ustar  \0"
+    header[386:398] = _octal(real_size - len(stored), 12)  # one sparse extent: offset, length
+    header[398:410] = _octal(len(stored), 12)
+    header[483:495] = _octal(real_size, 12)
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header) + stored + bytes(-len(stored) % 512)
+
+
+def write_archive_with_raw(path: Path, raw_first: bytes, members) -> Path:
+    """A tar.gz whose first member is given as raw tar bytes (``gnu_sparse_member``), then ``members``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for info, data in members:
+            info = copy.copy(info)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(gzip.compress(raw_first + buffer.getvalue()))
+    return path

@@ -1,9 +1,6 @@
 """Each kind of unusable certificate is refused before anything is written (exit 2, one line)."""
 
 import os
-from pathlib import Path
-
-import pytest
 
 from support import add_args, make_unreadable, snapshot
 

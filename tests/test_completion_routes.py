@@ -16,8 +16,9 @@ def typer_answer(words: str) -> str:
 
 def fast_answer(words: str) -> str | None:
     parts = words.split(" ")
-    return fastcomplete.complete({"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words,
-                                  "COMP_CWORD": str(len(parts) - 1)})
+    answer = fastcomplete.complete({"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                                    "COMP_CWORD": str(len(parts) - 1)})
+    return None if answer is None else answer[0]
 
 
 ANSWERED = [
@@ -25,10 +26,10 @@ ANSWERED = [
     "cpe total ", "cpe total -", "cpe total --", "cpe total --p", "cpe total --preset ", "cpe total --preset l",
     "cpe total --preset last-", "cpe total -p ", "cpe total --preset all -", "cpe total -p ytd --",
     "cpe total --source ", "cpe total --source e", "cpe total --field ", "cpe total --field Acc",
-    "cpe total --field acc", "cpe total --year ", "cpe total --from 2026-01-01 --",
+    "cpe total --year ", "cpe total --from 2026-01-01 --",
     "cpe total --preset=", "cpe total --preset=l", "cpe total --json -",
     "cpe list --format ", "cpe list --", "cpe add --", "cpe add --field T", "cpe add --delivery ",
-    "cpe add --state N", "cpe add --source ", "cpe add --title x --", "cpe catalog ", "cpe catalog f",
+    "cpe add --state NY", "cpe add --source ", "cpe add --title x --", "cpe catalog ", "cpe catalog f",
     "cpe export ", "cpe export c", "cpe export csv --", "cpe export zip --pre", "cpe import --source ",
     "cpe show ", "cpe rm --", "cpe edit 1 --field Per", "cpe import ", "cpe import x.csv --",
     "cpe total x ",
@@ -51,8 +52,13 @@ def test_unusual_requests_are_left_to_typer(words):
     assert fast_answer(words) is None
 
 
-def test_other_shells_are_left_to_typer():
-    assert fastcomplete.complete({"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe "}) is None
+def test_zsh_and_fish_are_answered_and_other_shells_left_to_typer():
+    zsh, code = fastcomplete.complete({"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe t"})
+    assert code == 0 and "_cpe_values=('total')" in zsh
+    fish, code = fastcomplete.complete({"_CPE_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+                                        "_TYPER_COMPLETE_ARGS": "cpe t"})
+    assert (fish, code) == ("total", 0)
+    assert fastcomplete.complete({"_CPE_COMPLETE": "complete_powershell", "_TYPER_COMPLETE_ARGS": "cpe "}) is None
     assert fastcomplete.complete({}) is None
 
 
@@ -63,3 +69,13 @@ def test_a_negative_word_index_is_left_to_typer():
 def test_the_installed_script_answers_on_the_fast_route(cpe_process):
     result = cpe_process(env={"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": "cpe list --sort", "COMP_CWORD": "2"})
     assert (result.returncode, result.stdout, result.stderr) == (0, "--sort\n", "")
+
+
+@pytest.mark.parametrize("words, expected", [
+    ("cpe total --field acc", ["Accounting", "Accounting (Governmental)"]),  # Typer's own filter is case-sensitive
+    ("cpe add --state cal", ["CA"]),  # by name as well as by code
+    ("cpe add --state n", ["NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "MP"]),
+    ("cpe add --delivery SELF", []), ("cpe add --delivery qas", ["QAS Self Study"]),
+])
+def test_values_match_without_regard_to_case(words, expected):
+    assert [line for line in fast_answer(words).splitlines() if line] == expected

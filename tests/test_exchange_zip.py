@@ -54,6 +54,7 @@ def test_zip_holds_each_certificate_under_a_readable_name_and_a_complete_manifes
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip() == (f"Wrote {target}: 3 certificates and manifest.csv listing 4 records "
                                      "(8.0 credits).")
+    assert result.stdout == ""
     contents = read_zip(target)
     assert sorted(contents) == ["2025-12-31_audit-sampling_4.jpeg", "2026-02-03_tax-update-2026_2",
                                 "2026-06-11_ethics-for-cpas_1.pdf", "manifest.csv"]

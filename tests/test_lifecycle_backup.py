@@ -1,9 +1,6 @@
 """`cpe backup` and `cpe restore`: a consistent archive, checked whole before anything is replaced."""
 
-import copy
-import gzip
 import hashlib
-import io
 import json
 import os
 import sqlite3
@@ -11,7 +8,6 @@ import stat
 import subprocess
 import tarfile
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -75,7 +71,7 @@ def test_a_restore_into_an_empty_home_gives_the_same_list_total_and_verify(cpe, 
     restored = cpe("restore", str(archive))
     assert restored.exit_code == 0, restored.stderr
     assert restored.stderr.startswith("Restored 3 records (and 1 in the trash) and 3 certificate files from the "
-                                      f"backup of 20")
+                                      "backup of 20")
     assert views(cpe) == seen
     assert file_hashes(other) == hashes
     assert stat.S_IMODE(other.stat().st_mode) == 0o700
@@ -96,9 +92,9 @@ def test_the_archive_holds_the_database_certificates_and_a_manifest_last(cpe, fi
         manifest = json.load(tar.extractfile("manifest.json"))
         assert names[0] == "cpe.db" and names[-1] == "manifest.json"
         assert sorted(names[1:-1]) == sorted(f"certificates/{name}" for name in file_hashes(home))
-        for member in members[:-1]:
-            data = tar.extractfile(member).read()
-            assert manifest["files"][member.name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        for stored in members[:-1]:
+            data = tar.extractfile(stored).read()
+            assert manifest["files"][stored.name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     assert (manifest["format"], manifest["version"], manifest["records"], manifest["trash"]) == ("cpe-backup", 1, 3, 1)
     assert manifest["schema_version"] == schema.SCHEMA_VERSION
 
@@ -143,8 +139,6 @@ def test_backup_without_a_ledger_creates_nothing(cpe, home, tmp_path):
 
 
 def test_backup_of_a_damaged_database_is_refused(cpe, filled, home, tmp_path):
-    from support import corrupt_a_page
-
     corrupt_a_page(home / "cpe.db")
     result = cpe("backup", str(tmp_path / "b.tar.gz"))
     assert result.exit_code == 1 and "fails SQLite's integrity check" in result.stderr
@@ -252,6 +246,23 @@ def test_a_swap_that_fails_is_one_error_and_puts_the_old_home_back(cpe, archive,
     assert sorted(os.listdir(home.parent)) == around and leftovers(home.parent) == []
 
 
+def test_restore_does_not_swap_a_ledger_another_command_is_writing(cpe, archive, home, tmp_path, monkeypatch):
+    cpe(*add_args(title="Written after the backup"))
+    before = snapshot(home)
+    holder = sqlite3.connect(home / "cpe.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a command in the middle of a write
+    monkeypatch.setenv("CPE_BUSY_TIMEOUT", "0.5")
+    try:
+        result = cpe("restore", str(archive), "--force")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "in use by another program" in only_error(result)
+    assert snapshot(home) == before
+    assert leftovers(home.parent) == []
+
+
 def test_restore_without_exchange_still_replaces(cpe, archive, home, monkeypatch):
     monkeypatch.setattr(swap_module, "_exchange", lambda first, second: False)
     cpe(*add_args(title="Added after the backup"))
@@ -318,8 +329,6 @@ def test_a_refused_restore_into_a_new_place_leaves_no_folder_behind(cpe, archive
 
 
 def test_a_backup_of_an_older_schema_is_restored_and_upgraded(cpe, archive, tmp_path, monkeypatch):
-    from support import CERTIFICATE, make_version_1_ledger
-
     old_home = tmp_path / "version-1"
     old_home.mkdir()
     make_version_1_ledger(old_home)
@@ -342,7 +351,8 @@ ADD_LOOP = """
 i=0
 while [ ! -e "$STOP" ]; do
   i=$((i+1))
-  if [ $((i % 2)) -eq 0 ]; then cert="--certificate=$CERT"; else cert=""; fi
+  cert=""
+  if [ $((i % 2)) -eq 0 ]; then { cat "$CERT"; echo "$i"; } > "$CERT.$i"; cert="--certificate=$CERT.$i"; fi
   "$CPE" add --no-input -t "Course $i" -c 1 -f tax -m "group live" -P AICPA -d 2026-06-01 $cert >/dev/null || exit 1
 done
 """
@@ -396,10 +406,14 @@ home, certificate, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]
 number = 0
 while not stop.exists():
     number += 1
+    attached = None
+    if number % 2:  # a file of its own each time: every second record brings one more stored file
+        attached = certificate.with_name(f"certificate-{number}.pdf")
+        attached.write_bytes(certificate.read_bytes() + str(number).encode())
     with open_ledger(home) as ledger:
         record, _ = build_record({"title": f"Fast {number}", "credits": "1", "field_of_study": "tax",
                                   "delivery_method": "nano", "provider": "P"}, date(2026, 6, 11))
-        ledger.add(record, certificate if number % 2 else None)
+        ledger.add(record, attached)
 """
 
 

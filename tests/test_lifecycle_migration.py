@@ -1,10 +1,5 @@
 """A ledger made by the first cpe (schema version 1, before the trash) is upgraded in place, losing nothing."""
 
-import hashlib
-import sqlite3
-
-import sqlite_utils
-
 from cpe_cli.store import schema
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.ops.lifecycle import remove_records, undo_removal

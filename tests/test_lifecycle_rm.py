@@ -141,6 +141,18 @@ def test_trashed_certificates_stay_in_place_and_count_as_owned(cpe, two_records,
     assert "Ledger is whole: 1 record, 1 in the trash, 1 certificate file" in verified.stderr
 
 
+def test_recovery_keeps_a_certificate_owned_by_the_trash(cpe, two_records, home):
+    """An edit or purge that marked a trashed record's file for deletion died before committing: the next
+    command's recovery must keep the file, since the trash still owns it."""
+    [stored] = stored_files(home)
+    assert cpe("rm", "1", "--yes").exit_code == 0
+    os.link(stored, home / "certificates" / ".incoming" / stored.name)
+    assert cpe("total").exit_code == 0  # the next command recovers
+    assert stored.read_bytes() == PDF
+    assert cpe("rm", "--undo").exit_code == 0
+    assert cpe("verify").exit_code == 0
+
+
 def test_a_reused_id_gives_the_restored_record_a_new_one(cpe, two_records):
     cpe("rm", "2", "--yes")
     cpe(*add_args(title="Newer course"))  # takes id 2 again (SQLite reuses the highest id)
@@ -220,7 +232,7 @@ def test_a_purge_killed_after_its_commit_is_finished_by_the_next_command(home, c
     monkeypatch.setattr(lifecycle._FileChanges, "committed", lambda self: None)  # "killed" right after COMMIT
     with open_ledger(home) as ledger:
         lifecycle.remove_records(ledger, [1], today, purge=True)
-    assert len(stored_files(home)) == 1  # the file and its mark are still there...
+    assert list((home / "certificates" / ".incoming").iterdir())  # the kill left the file's mark to settle...
     monkeypatch.undo()
     with open_ledger(home) as ledger:  # ...until any command opens the ledger
         assert ledger.conn.execute("SELECT count(*) FROM records").fetchone()[0] == 0

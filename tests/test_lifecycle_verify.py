@@ -1,7 +1,6 @@
 """`cpe verify`: a whole ledger in one line; each kind of damage found, listed, exit 1; --repair."""
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 

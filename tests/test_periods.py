@@ -120,6 +120,6 @@ def test_every_rolling_preset_contains_today_and_is_the_right_length(today):
 
 @given(st.dates())
 def test_iso_and_us_forms_agree(day):
-    if day.year >= 1000:
+    if day.year >= 1900:  # earlier years are refused (a two-digit year typed by mistake)
         assert parse_date(day.isoformat()) == day
         assert parse_date(f"{day.month:02d}/{day.day:02d}/{day.year}") == day

@@ -98,6 +98,7 @@ def restored_count(archive, home) -> int:
     return count
 
 
+@pytest.mark.slow  # four imports of 3,000 rows and up to six backups at once
 def test_four_imports_and_backups_at_once_are_each_whole(home, tmp_path):
     from itertools import combinations
 

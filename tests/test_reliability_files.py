@@ -165,9 +165,11 @@ def test_a_certificate_cannot_be_stored_in_an_immutable_home(home, seeded, tmp_p
     folder = home / "certificates"
     if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
         pytest.skip("this file system does not support chattr +i")
+    new_certificate = tmp_path / "new-certificate.pdf"
+    new_certificate.write_bytes(PDF + b"a new file, not one the ledger already stores")
     try:
         before = snapshot(home)
-        result = run(*add_args(title="New", certificate=str(seeded)))
+        result = run(*add_args(title="New", certificate=str(new_certificate)))
         refused(result, 1, "could not store the certificate")
         assert snapshot(home) == before
     finally:

@@ -3,12 +3,20 @@
 Every case runs against a home seeded with two records (one with a certificate
 file) and asserts: the exit code (2 invalid input, 1 failed operation),
 exactly one line on standard error, starting with ``Error: `` and naming the
-problem (a distinctive substring per case), no traceback, no raw ESC byte, and
-the home byte for byte as it was (``helpers.snapshot``). The cases run through
-the installed ``cpe`` script in a subprocess, as a user would, except the
-unreadable certificate (root reads every file, so the kernel's refusal is
-simulated in-process, as tests/test_certificate_refusals.py does).
-NUL cannot pass through argv, so it arrives in a CSV cell.
+problem (a distinctive substring per case), no traceback, no raw ESC byte, the
+home byte for byte as it was (``support.snapshot``) and nothing made beside it.
+The cases run through the installed ``cpe`` script in a subprocess, as a user
+would, except the unreadable certificate (root reads every file, so the
+kernel's refusal is simulated in-process, as tests/test_certificate_refusals.py
+does). NUL cannot pass through argv, so it arrives in a CSV cell.
+
+The table holds what can break a command as a whole (files that are not what
+they seem, hostile archives, huge inputs, escape sequences, bad ids), not the
+validation rules: those are tested once, thoroughly, on the core
+(test_credits.py, test_periods.py, test_records.py, test_catalog_and_matching.py),
+and once per option through the command line (test_cli_ledger.py, the edit and
+import tests). The whole table is a slow trial (``pytest -m slow``, run by CI);
+the default run takes one case of each kind, ``REPRESENTATIVE``.
 """
 
 from __future__ import annotations
@@ -59,7 +67,7 @@ def _csv(folder: Path, name: str, data: bytes | str) -> None:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> Iterator[Path]:
+def inputs(tmp_path_factory, request) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("hostile-inputs")
     # Certificates that are not a small regular file.
     (folder / "a-folder.pdf").mkdir()
@@ -72,12 +80,13 @@ def inputs(tmp_path_factory) -> Iterator[Path]:
     _csv(folder, "missing-column.csv", HEADER.replace(",Completion Date", "") + "T,2,Taxes,Group Live,AICPA,CA\r\n")
     _csv(folder, "ragged.csv", HEADER + ROW + "Tax update,1,Taxes\r\n")
     _csv(folder, "latin1.csv", HEADER.encode() + row(title="Caf\xe9 ethics").encode("latin-1"))
-    with open(folder / "huge-cell.csv", "wb") as handle:  # one cell of 100 MB on one line
-        handle.write(HEADER.encode() + b"T")
-        block = b"x" * (1024 * 1024)
-        for _ in range(100):
-            handle.write(block)
-        handle.write(b",2,Taxes,Group Live,2026-06-01,AICPA,CA\r\n")
+    if "import-100-mb-cell" in _chosen(request):  # 100 MB: written only for a run that uses it
+        with open(folder / "huge-cell.csv", "wb") as handle:  # one cell of 100 MB on one line
+            handle.write(HEADER.encode() + b"T")
+            block = b"x" * (1024 * 1024)
+            for _ in range(100):
+                handle.write(block)
+            handle.write(b",2,Taxes,Group Live,2026-06-01,AICPA,CA\r\n")
     _csv(folder, "huge-quoted-cell.csv", HEADER + '"' + ("y" * 1000 + "\r\n") * 2000 + '",2,Taxes,Group Live,'
          "2026-06-01,AICPA,CA\r\n")
     _csv(folder, "empty.csv", b"")
@@ -89,12 +98,6 @@ def inputs(tmp_path_factory) -> Iterator[Path]:
     _csv(folder, "nul-title.csv", HEADER + row(title="Ethics\x00for CPAs"))
     _csv(folder, "escape-title.csv", HEADER + row(title="\x1b[2J\x1b]0;pwned\x07Ethics"))
     _csv(folder, "long-title.csv", HEADER + row(title="T" * 10_000))
-    _csv(folder, "nan-credits.csv", HEADER + ROW + row(credits="nan"))
-    _csv(folder, "future-date.csv", HEADER + row(day="2026-06-12"))
-    _csv(folder, "empty-date.csv", HEADER + row(day=""))
-    _csv(folder, "feb-30.csv", HEADER + row(day="2026-02-30"))
-    _csv(folder, "ambiguous-method.csv", HEADER + row(method="group"))
-    _csv(folder, "unknown-state.csv", HEADER + row(state="ZZ"))
     certificate_header = HEADER.rstrip("\r\n") + ",Certificate File\r\n"
     for name, cell in (("fifo", "pipe.pdf"), ("folder", "a-folder.pdf"), ("big", "big.pdf"), ("loop", "loop.pdf")):
         _csv(folder, f"certificate-{name}.csv", certificate_header + ROW.rstrip("\r\n") + f",{cell}\r\n")
@@ -110,7 +113,7 @@ def inputs(tmp_path_factory) -> Iterator[Path]:
         archive.writestr("manifest.json", b"{}")
     yield folder
     for big in ("huge-cell.csv", "big.pdf"):  # 110 MB that pytest would otherwise keep for three runs
-        (folder / big).unlink()
+        (folder / big).unlink(missing_ok=True)
 
 
 # -- the table -------------------------------------------------------------------------------------
@@ -131,43 +134,12 @@ def add(**overrides: str) -> tuple[str, ...]:
 
 
 ESCAPE = "\x1b[2J\x1b]0;pwned\x07"
-NOT_NUMBER = "is not a number greater than 0"
 CASES = [
-    # add: credits
-    Case("add-credits-0", add(credits="0"), 2, "credits '0' is out of range"),
-    Case("add-credits-negative", add(credits="-1"), 2, f"credits '-1' {NOT_NUMBER}"),
-    Case("add-credits-nan", add(credits="nan"), 2, f"credits 'nan' {NOT_NUMBER}"),
-    Case("add-credits-inf", add(credits="inf"), 2, f"credits 'inf' {NOT_NUMBER}"),
-    Case("add-credits-1e309", add(credits="1e309"), 2, f"credits '1e309' {NOT_NUMBER}"),
-    Case("add-credits-three-decimals", add(credits="1.234"), 2, "credits '1.234' has more than 2 decimal places"),
-    Case("add-credits-abc", add(credits="abc"), 2, f"credits 'abc' {NOT_NUMBER}"),
-    Case("add-credits-empty", add(credits=""), 2, "credits are required"),
-    Case("add-credits-over-1000", add(credits="1000.01"), 2, "credits '1000.01' is out of range"),
-    # add: dates
-    Case("add-date-feb-30", add(date="2026-02-30"), 2, "date '2026-02-30' is not a real calendar date"),
-    Case("add-date-tomorrow", add(date="2026-06-12"), 2, "date 2026-06-12 is in the future (today is 2026-06-11)"),
-    Case("add-date-99-99-9999", add(date="99/99/9999"), 2, "date '99/99/9999' is not a real calendar date"),
+    # add: an empty value, and what a terminal or a validator could choke on
     Case("add-date-empty", add(date=""), 2, "date is empty"),
-    Case("add-date-words", add(date="next tuesday"), 2, "date 'next tuesday' is not a date I can read"),
-    # add: closed vocabularies
-    Case("add-field-unknown", add(field="Astrology"), 2, "unknown field of study 'Astrology'"),
-    Case("add-field-ambiguous", add(field="a"), 2, "field of study 'a' is ambiguous; it matches: Accounting"),
     Case("add-field-escape", add(field=ESCAPE), 2, "unknown field of study '\\x1b[2J"),
-    Case("add-method-unknown", add(delivery="Telepathy"), 2, "unknown delivery method 'Telepathy'"),
-    Case("add-method-ambiguous", add(delivery="group"), 2, "delivery method 'group' is ambiguous"),
-    Case("add-state-unknown", add(state="ZZ"), 2, "unknown state 'ZZ'"),
-    Case("add-state-ambiguous", add(state="new"), 2, "state 'new' is ambiguous; it matches: NH, NJ, NM, NY"),
-    Case("add-source-unknown", add(source="friend"), 2, "unknown source 'friend'"),
-    # add: text
-    Case("add-title-empty", add(title=""), 2, "title is required (1 to 300 characters)"),
-    Case("add-title-blank", add(title="   "), 2, "title is required"),
     Case("add-title-10000", add(title="T" * 10_000), 2, "title is 10000 characters long; at most 300"),
     Case("add-title-escape", add(title=f"{ESCAPE}Ethics"), 2, "title contains a control character (U+001B)"),
-    Case("add-title-bidi", add(title="Ethics\u202eevil"), 2, "title contains a control character (U+202E)"),
-    Case("add-provider-escape", add(provider="\x1b[31mAICPA"), 2, "provider contains a control character (U+001B)"),
-    Case("add-description-long", add(description="d" * 5001), 2, "description is 5001 characters long"),
-    Case("add-missing-options", ("add", "--no-input", "--title", "T"), 2,
-         "missing required options: --credits, --field, --delivery, --provider"),
     # add: certificates
     Case("add-certificate-folder", add(certificate="{in}/a-folder.pdf"), 2, "is a directory"),
     Case("add-certificate-fifo", add(certificate="{in}/pipe.pdf"), 2, "is a FIFO"),
@@ -180,16 +152,7 @@ CASES = [
     Case("edit-unknown-id", ("edit", "999", "--credits", "2"), 1, "no record with id 999"),
     Case("edit-id-zero", ("edit", "0", "--credits", "2"), 2, "0 is not in the range 1<=x<="),
     Case("edit-id-huge", ("edit", "99999999999999999999", "--credits", "2"), 2, "is not in the range"),
-    Case("edit-credits-0", ("edit", "1", "--credits", "0"), 2, "credits '0' is out of range"),
-    Case("edit-credits-nan", ("edit", "1", "--credits", "nan"), 2, f"credits 'nan' {NOT_NUMBER}"),
-    Case("edit-date-feb-30", ("edit", "1", "--date", "2026-02-30"), 2, "not a real calendar date"),
-    Case("edit-date-tomorrow", ("edit", "1", "--date", "2026-06-12"), 2, "is in the future"),
-    Case("edit-date-empty", ("edit", "1", "--date", ""), 2, "date is empty"),
-    Case("edit-title-empty", ("edit", "1", "--title", ""), 2, "title is required"),
     Case("edit-title-escape", ("edit", "1", "--title", ESCAPE), 2, "title contains a control character (U+001B)"),
-    Case("edit-field-ambiguous", ("edit", "1", "--field", "aud"), 2, "field of study 'aud' is ambiguous"),
-    Case("edit-method-unknown", ("edit", "1", "--delivery", "carrier pigeon"), 2, "unknown delivery method"),
-    Case("edit-state-ambiguous", ("edit", "1", "--state", "north"), 2, "state 'north' is ambiguous"),
     Case("edit-certificate-folder", ("edit", "1", "--certificate", "{in}/a-folder.pdf"), 2, "is a directory"),
     Case("edit-certificate-10-mib-plus-1", ("edit", "2", "--certificate", "{in}/big.pdf"), 2, "the limit is 10 MiB"),
     Case("edit-certificate-and-remove", ("edit", "1", "--certificate", "{in}/good.pdf", "--remove-certificate"), 2,
@@ -212,19 +175,12 @@ CASES = [
     Case("import-nul-in-title", ("import", "{in}/nul-title.csv"), 2, "title contains a control character (U+0000)"),
     Case("import-escape-in-title", ("import", "{in}/escape-title.csv"), 2, "control character (U+001B)"),
     Case("import-10000-character-title", ("import", "{in}/long-title.csv"), 2, "title is 10000 characters long"),
-    Case("import-nan-credits", ("import", "{in}/nan-credits.csv"), 2, "line 3 (CPE Credits): credits 'nan'"),
-    Case("import-future-date", ("import", "{in}/future-date.csv"), 2, "date 2026-06-12 is in the future"),
-    Case("import-empty-date", ("import", "{in}/empty-date.csv"), 2, "(Completion Date): date is required"),
-    Case("import-feb-30", ("import", "{in}/feb-30.csv"), 2, "date '2026-02-30' is not a real calendar date"),
-    Case("import-ambiguous-method", ("import", "{in}/ambiguous-method.csv"), 2, "delivery method 'group' is ambiguous"),
-    Case("import-unknown-state", ("import", "{in}/unknown-state.csv"), 2, "unknown state 'ZZ'"),
     Case("import-certificate-fifo", ("import", "{in}/certificate-fifo.csv"), 2, "is a FIFO"),
     Case("import-certificate-folder", ("import", "{in}/certificate-folder.csv"), 2, "is a directory"),
     Case("import-certificate-10-mib-plus-1", ("import", "{in}/certificate-big.csv"), 2, "the limit is 10 MiB"),
     Case("import-certificate-symlink-loop", ("import", "{in}/certificate-loop.csv"), 2, "is a symlink loop"),
     Case("import-a-folder", ("import", "{in}/a-folder.pdf"), 2, "is a folder; give a CSV file"),
     Case("import-missing-file", ("import", "{in}/nowhere.csv"), 2, "does not exist; give a CSV file"),
-    Case("import-unknown-source", ("import", "{in}/nan-credits.csv", "--source", "friend"), 2, "unknown source"),
     # export
     Case("export-csv-missing-folder", ("export", "csv", "--output", "{in}/no/such/folder.csv"), 2,
          "the folder '{in}/no/such' does not exist"),
@@ -233,8 +189,6 @@ CASES = [
     Case("export-csv-existing", ("export", "csv", "--output", "{in}/good.pdf"), 2,
          "{in}/good.pdf already exists; use --force"),
     Case("export-csv-onto-a-folder", ("export", "csv", "--output", "{in}/a-folder.pdf"), 2, "is a folder"),
-    Case("export-csv-bad-preset", ("export", "csv", "--preset", "forever"), 2, "unknown preset 'forever'"),
-    Case("export-csv-feb-30", ("export", "csv", "--from", "2026-02-30"), 2, "not a real calendar date"),
     Case("export-zip-empty-view", ("export", "zip", "--year", "2020", "--output", "{in}/none.zip"), 1,
          "nothing to package; no archive written"),
     Case("export-zip-existing", ("export", "zip", "--preset", "all", "--output", "{in}/good.pdf"), 2,
@@ -262,22 +216,9 @@ CASES = [
     Case("restore-a-fifo", ("restore", "{in}/pipe.pdf", "--force"), 2, "is not a regular file"),
     Case("restore-over-records", ("restore", "{in}/good-backup.tar.gz"), 2, "is not empty (it holds a ledger of 2 "
                                                                             "records); add --force"),
-    # list and total options
-    Case("list-bad-preset", ("list", "--preset", "forever"), 2, "unknown preset 'forever'"),
-    Case("list-from-feb-30", ("list", "--from", "2026-02-30"), 2, "--from '2026-02-30' is not a real calendar date"),
-    Case("list-to-99-99-9999", ("list", "--to", "99/99/9999"), 2, "--to '99/99/9999' is not a real calendar date"),
+    # list and total options (their rules: test_cli_ledger.py, test_periods.py)
     Case("list-from-empty", ("list", "--from", ""), 2, "--from is required"),
-    Case("list-from-after-to", ("list", "--from", "2026-06-01", "--to", "2026-01-01"), 2,
-         "--from 2026-06-01 is after --to 2026-01-01"),
-    Case("list-bad-format", ("list", "--format", "xml"), 2, "unknown format 'xml'"),
-    Case("list-unknown-field", ("list", "--field", "Astrology"), 2, "unknown field of study 'Astrology'"),
-    Case("list-bad-source", ("list", "--source", "friends"), 2, "unknown source 'friends'"),
     Case("total-year-1800", ("total", "--year", "1800"), 2, "--year 1800 is out of range"),
-    Case("total-year-abc", ("total", "--year", "abc"), 2, "'abc' is not a valid int"),
-    Case("total-year-with-from", ("total", "--year", "2026", "--from", "2026-01-01"), 2,
-         "--year cannot be combined with --from/--to"),
-    Case("total-ambiguous-field", ("total", "--field", "a"), 2, "field of study 'a' is ambiguous"),
-    Case("total-unknown-option", ("total", "--colour"), 2, "No such option: --colour"),
     Case("total-escape-preset", ("total", "--preset", ESCAPE), 2, "unknown preset '\\x1b[2J"),
 ]
 
@@ -295,10 +236,17 @@ def assert_refused(code: int, stderr: str, expected_code: int, says: str) -> Non
     assert "Traceback" not in stderr and "\x1b" not in stderr and "\x00" not in stderr
 
 
-def test_the_corpus_has_at_least_sixty_cases_over_every_command():
-    assert len(CASES) >= 60 and len({case.name for case in CASES}) == len(CASES)
-    commands = {case.args[0] for case in CASES}
-    assert {"add", "edit", "import", "export", "rm", "restore", "list", "total"} <= commands
+# One case of each kind, through every command that reads a file or an archive: the default run's share.
+REPRESENTATIVE = {"add-title-escape", "add-certificate-fifo", "edit-unknown-id", "import-nul-in-title",
+                  "export-csv-into-the-home", "rm-without-yes-in-a-script", "restore-dotdot", "total-escape-preset"}
+
+
+def test_the_corpus_covers_every_command_and_the_default_run_samples_each():
+    names = [case.name for case in CASES]
+    assert len(set(names)) == len(names) and REPRESENTATIVE <= set(names)
+    commands = {"add", "edit", "import", "export", "rm", "restore", "list", "total"}
+    assert commands <= {case.args[0] for case in CASES}
+    assert commands - {"list"} <= {name.split("-")[0] for name in REPRESENTATIVE}
 
 
 @dataclass
@@ -329,21 +277,33 @@ def _run_case(case: Case, inputs: Path, folder: Path) -> Outcome:
     return Outcome(home, folder, before, snapshot(home), result.returncode, result.stderr, sorted(os.listdir(folder)))
 
 
+def _chosen(request) -> set[str]:
+    """The names of the cases this run selected (``-m``, ``-k``): only those are run and prepared for."""
+    return {item.callspec.params["case"].name for item in request.session.items
+            if item.module is request.module and item.originalname == TABLE_TEST}
+
+
 @pytest.fixture(scope="module")
-def outcomes(inputs, tmp_path_factory) -> dict[str, Outcome]:
-    """Every case, run four at a time (each in its own home): the corpus costs seconds, not half a minute."""
+def outcomes(inputs, tmp_path_factory, request) -> dict[str, Outcome]:
+    """The selected cases, run four at a time (each in its own home): the corpus costs seconds, not minutes."""
     from concurrent.futures import ThreadPoolExecutor
 
+    chosen = _chosen(request)
     around = sorted(os.listdir(inputs))
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {case.name: pool.submit(_run_case, case, inputs, tmp_path_factory.mktemp(case.name))
-                   for case in CASES}
+                   for case in CASES if case.name in chosen}
         results = {name: future.result() for name, future in futures.items()}
     assert sorted(os.listdir(inputs)) == around  # no temporary or partial file left beside an output
     return results
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+TABLE_TEST = "test_a_bad_input_is_one_clear_error_and_changes_nothing"
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name,
+                                               marks=() if case.name in REPRESENTATIVE else pytest.mark.slow)
+                                  for case in CASES])
 def test_a_bad_input_is_one_clear_error_and_changes_nothing(case, inputs, outcomes):
     outcome = outcomes[case.name]
     assert_refused(outcome.returncode, outcome.stderr, case.code, _expand(case.says, inputs, outcome.home))

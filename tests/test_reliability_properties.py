@@ -4,7 +4,8 @@ Whatever arrives, the only exception is ``CpeError`` (one ``Error:`` line, exit
 2 or 1, never a traceback), and a refused import writes nothing: the record
 count and every file of the home are as they were. Example counts are modest
 so that the file runs in seconds; the importer runs in-process through the
-core API, plus a couple of hundred examples through the command line (in-process, ``run_cpe``).
+core API, and through the command line (in-process, ``run_cpe``). The importer
+properties run a sample by default and their full depth as slow trials.
 """
 
 from __future__ import annotations
@@ -154,57 +155,88 @@ def _import_bytes(home: Path, data: bytes):
     return result
 
 
-@settings(max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(st.binary(max_size=600),
-                      st.builds(lambda head, body: head + body,
-                                st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", ",".join(HEADER).encode() + b"\r\n",
-                                                 b"title,credits\n", b'"unclosed']),
-                                st.binary(max_size=400))))
-def test_random_bytes_never_crash_the_importer_nor_write_a_part(ledger_home, data):
-    _import_bytes(ledger_home, data)
+# Each importer property runs a sample of examples in the default run and its full depth as a slow
+# trial (CI runs both: `pytest -m slow`). The examples share one home, captured by the inner function.
+def depth(thorough: int) -> list:
+    return [pytest.param(40, id="sample"), pytest.param(thorough, id="thorough", marks=pytest.mark.slow)]
 
 
-@settings(max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=rows(), line_ending=st.sampled_from(["\r\n", "\n"]), bom=st.booleans())
-def test_random_rows_import_all_or_none(ledger_home, body, line_ending, bom):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=line_ending)
-    writer.writerow(HEADER)
-    writer.writerows(body)
-    data = (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8", "surrogatepass")
-    outcome = _import_bytes(ledger_home, data)
-    event("refused" if isinstance(outcome, CpeError) else f"imported {min(outcome.added, 1)}+ rows")
-    if not isinstance(outcome, CpeError):
-        conn = sqlite3.connect(ledger_home / "cpe.db")
-        rows_stored = conn.execute("SELECT title, credits_hundredths, completed_on FROM records").fetchall()
-        conn.close()
-        for title, hundredths, completed_on in rows_stored:  # what got in passes the rules
-            assert clean_title(title) == title and 0 < hundredths <= 100000 and completed_on <= TODAY.isoformat()
+def explore(examples: int):
+    return settings(max_examples=examples, deadline=None, database=None)
+
+
+RANDOM_BYTES = st.one_of(st.binary(max_size=600),
+                         st.builds(lambda head, body: head + body,
+                                   st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe",
+                                                    ",".join(HEADER).encode() + b"\r\n", b"title,credits\n",
+                                                    b'"unclosed']),
+                                   st.binary(max_size=400)))
+
+
+@pytest.mark.parametrize("examples", depth(250))
+def test_random_bytes_never_crash_the_importer_nor_write_a_part(ledger_home, examples):
+    @explore(examples)
+    @given(data=RANDOM_BYTES)
+    def check(data):
+        _import_bytes(ledger_home, data)
+
+    check()
+
+
+@pytest.mark.parametrize("examples", depth(250))
+def test_random_rows_import_all_or_none(ledger_home, examples):
+    @explore(examples)
+    @given(body=rows(), line_ending=st.sampled_from(["\r\n", "\n"]), bom=st.booleans())
+    def check(body, line_ending, bom):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator=line_ending)
+        writer.writerow(HEADER)
+        writer.writerows(body)
+        data = (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8", "surrogatepass")
+        outcome = _import_bytes(ledger_home, data)
+        event("refused" if isinstance(outcome, CpeError) else f"imported {min(outcome.added, 1)}+ rows")
+        if not isinstance(outcome, CpeError):
+            conn = sqlite3.connect(ledger_home / "cpe.db")
+            rows_stored = conn.execute("SELECT title, credits_hundredths, completed_on FROM records").fetchall()
+            conn.close()
+            for title, hundredths, completed_on in rows_stored:  # what got in passes the rules
+                assert clean_title(title) == title and 0 < hundredths <= 100000
+                assert completed_on <= TODAY.isoformat()
+
+    check()
 
 
 # -- the importer, through the command line -----------------------------------------------------------
 
-@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(st.binary(max_size=300),
-                      st.builds(lambda body: (",".join(HEADER) + "\r\n").encode() + body,
-                                st.binary(max_size=300)),
-                      st.builds(lambda body: body.encode("utf-8", "surrogatepass"),
-                                st.builds(lambda r: "\r\n".join(",".join(cells) for cells in [HEADER, *r]), rows()))))
-def test_random_files_through_cpe_import_are_one_error_line_or_an_import(cpe, home, tmp_path, data):
+RANDOM_FILES = st.one_of(st.binary(max_size=300),
+                         st.builds(lambda body: (",".join(HEADER) + "\r\n").encode() + body, st.binary(max_size=300)),
+                         st.builds(lambda body: body.encode("utf-8", "surrogatepass"),
+                                   st.builds(lambda r: "\r\n".join(",".join(cells) for cells in [HEADER, *r]),
+                                             rows())))
+
+
+@pytest.mark.parametrize("examples", depth(200))
+def test_random_files_through_cpe_import_are_one_error_line_or_an_import(cpe, home, tmp_path, examples):
     with open_ledger(home):
         pass
     csv_file = tmp_path / "random.csv"
-    csv_file.write_bytes(data)
-    before_files, before_count = snapshot(home), _count(home)
-    result = cpe("import", str(csv_file))
-    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr, result.stderr
-    said = [line for line in result.stderr.splitlines() if not line.startswith("Warning: ")]
-    event(f"exit {result.exit_code}")
-    assert result.stdout == ""  # without --json, an import prints no data
-    if result.exit_code == 0:
-        assert len(said) == 1 and said[0].startswith("Imported "), result.stderr
-        assert _count(home) >= before_count
-    else:
-        assert result.exit_code == 2, result.stderr
-        assert len(said) == 1 and said[0].startswith("Error: "), result.stderr
-        assert _count(home) == before_count and snapshot(home) == before_files
+
+    @explore(examples)
+    @given(data=RANDOM_FILES)
+    def check(data):
+        csv_file.write_bytes(data)
+        before_files, before_count = snapshot(home), _count(home)
+        result = cpe("import", str(csv_file))
+        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr, result.stderr
+        said = [line for line in result.stderr.splitlines() if not line.startswith("Warning: ")]
+        event(f"exit {result.exit_code}")
+        assert result.stdout == ""  # without --json, an import prints no data
+        if result.exit_code == 0:
+            assert len(said) == 1 and said[0].startswith("Imported "), result.stderr
+            assert _count(home) >= before_count
+        else:
+            assert result.exit_code == 2, result.stderr
+            assert len(said) == 1 and said[0].startswith("Error: "), result.stderr
+            assert _count(home) == before_count and snapshot(home) == before_files
+
+    check()

@@ -25,7 +25,7 @@ from support import add_args, run_cpe
 
 CERTIFICATE_DIR = Path(__file__).parent  # a readable file stands in for a certificate: this test module
 COMMAND_PATHS = ["total", "list", "add", "catalog", "show", "edit", "rm", "export csv", "verify", "status",
-                 "profile list", "profile show", "profile use", "profile drop"]
+                 "profile list", "profile show", "profile use", "profile drop", "info"]
 VALUES = {
     "preset": ["ytd", "all", "last-30-days", "last-year", "quarterly", ""],
     "start": ["2026-01-01", "2026-02-30", "06/01/2026", "x", "2027-01-01"],
@@ -57,6 +57,7 @@ VALUES = {
     "declare": ["attest", "atest"],
     "as_of": ["2026-06-01", "2030-01-01", "y"],
     "warn_days": ["30", "-1", "x"],
+    "by": ["month", "field", "tag", "weekday"],
 }
 MALFORMED = ["--bogus", "--", "-", "--json=1", "-yv", "--limit=", "extra"]
 
@@ -67,7 +68,8 @@ def command_lines(draw) -> list[str]:
     entry = COMMANDS[path]
     words = path.split()
     options = [option for option in entry["options"] if "n" not in option[5]]
-    for names, dest, kind, _default, _completer, _traits in draw(st.lists(st.sampled_from(options), max_size=4)):
+    chosen = draw(st.lists(st.sampled_from(options), max_size=4)) if options else []
+    for names, dest, kind, _default, _completer, _traits in chosen:
         name = draw(st.sampled_from(names))
         if kind == "flag":
             words.append(name)

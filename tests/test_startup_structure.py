@@ -11,7 +11,6 @@ console ~40-60 ms, sqlite_utils ~115 ms, dateutil.parser ~50 ms, pydantic
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -92,7 +91,7 @@ def test_zsh_completion_imports_nothing_it_does_not_need(tmp_path):
     env = {"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe t"}
     result, modules = run_probe(tmp_path, [], env)
     assert result.returncode == 0, result.stderr
-    assert '"total"' in result.stdout
+    assert "'total'" in result.stdout
     assert loaded(modules) == []
 
 

@@ -5,6 +5,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -187,6 +188,29 @@ def test_leftovers_of_a_killed_add_are_recovered_on_next_open(home, tmp_path):
     names = sorted(p.name for p in (home / "certificates").iterdir())
     assert names == sorted([".incoming", committed.stored_name])
     assert list((home / "certificates" / ".incoming").iterdir()) == []
+
+
+def test_a_reader_does_not_wait_for_a_writer_nor_undo_its_staged_copy(home):
+    """A staged copy in .incoming may belong to a live writer: a reader neither waits for its lock nor
+    treats the copy as a killed command's leftover."""
+    from support import installed_cpe
+
+    with open_ledger(home) as ledger:
+        ledger.add(a_record())
+    staged = home / "certificates" / ".incoming" / "0123abcd.pdf"
+    staged.write_bytes(b"a live writer's staged copy")
+    holder = sqlite3.connect(home / "cpe.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the live writer
+    try:
+        started = time.monotonic()
+        result = subprocess.run([installed_cpe(), "total", "--preset", "all"], capture_output=True, text=True,
+                                env={**os.environ, "CPE_BUSY_TIMEOUT": "5"})
+        assert (result.returncode, result.stdout) == (0, "2.0\n"), result.stderr
+        assert time.monotonic() - started < 3
+        assert staged.exists()  # not the reader's to undo
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def test_two_processes_writing_at_once_both_succeed(home):

@@ -20,8 +20,8 @@ import typer
 
 from .. import __version__
 from .completers import (complete_declarable, complete_delivery, complete_fields, complete_presets,
-                         complete_profiles, complete_record_sources, complete_sources, complete_states,
-                         complete_tags)
+                         complete_profiles, complete_record_ids, complete_record_sources, complete_sources,
+                         complete_states, complete_tags)
 from .group import CpeGroup
 
 HANDLERS_PACKAGE = "cpe_cli.cli.handlers"
@@ -129,7 +129,8 @@ Certificate = Annotated[Optional[Path], typer.Option("--certificate", metavar="P
                                                      help="Certificate file to copy into the ledger (max 10 MiB).")]
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt; fail on missing options.")]
 _MAX_ID = 2**63 - 1  # SQLite's largest integer
-RecordId = Annotated[int, typer.Argument(metavar="ID", min=1, max=_MAX_ID, help="The record's id (see 'cpe list').")]
+RecordId = Annotated[int, typer.Argument(metavar="ID", min=1, max=_MAX_ID, autocompletion=complete_record_ids,
+                                         help="The record's id (see 'cpe list').")]
 
 
 # -- the ledger: total, list, add, catalog ---------------------------------------------------------
@@ -164,7 +165,7 @@ def list_records(
     output_format: Annotated[str, typer.Option("--format", metavar="table|csv|json",
                                                help="table (default), csv (the export columns) or json.")] = "table",
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", "-n", metavar="N",
+        "--limit", "-n", metavar="N", max=_MAX_ID,
         help="Only the first N records in the list's order (0: all). Default: all, but 1000 for a table on a "
              "terminal.")] = None,
     sort: Annotated[Optional[str], typer.Option(
@@ -283,14 +284,19 @@ def import_records(
         "--raw", help="Read cells as they are: keep a leading ' (for files written with export --raw).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help='Print {"imported": N, "skipped": N, "batch": ID} on standard output.')] = False,
+    certificates_dir: Annotated[Optional[Path], typer.Option(
+        "--certificates-dir", metavar="DIR",
+        help="The folder the certificate cells name files in (default: the CSV file's folder; standard input "
+             "attaches certificates only with this option).")] = None,
 ) -> None:
     """Add the records of a CSV file: all of them, or none if any row is invalid.
 
     Rows are checked with the rules of `cpe add` (the date is required).
     Headers are matched by common spellings (this tool's export, platform
     exports). Rows identical to an existing record or an earlier row are
-    skipped. A certificate cell naming a file (relative to the CSV's folder)
-    attaches it.
+    skipped. A certificate cell naming a file (relative to the CSV's folder,
+    or to --certificates-dir) attaches it; symlinks, hidden files and paths
+    leading outside that folder are refused.
     """
 
 
@@ -342,8 +348,9 @@ def edit(
     'cpe rm --undo',
 ))
 def rm(
-    record_ids: Annotated[Optional[list[int]], typer.Argument(metavar="ID...", min=1, max=_MAX_ID, show_default=False,
-                                                              help="The records to remove.")] = None,
+    record_ids: Annotated[Optional[list[int]], typer.Argument(
+        metavar="ID...", min=1, max=_MAX_ID, show_default=False, autocompletion=complete_record_ids,
+        help="The records to remove.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed in scripts).")] = False,
     purge: Annotated[bool, typer.Option("--purge", help="Remove for good, skipping the trash (no undo).")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Bring back the last removal from the trash.")] = False,

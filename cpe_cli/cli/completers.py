@@ -28,8 +28,11 @@ def complete_delivery(incomplete: str) -> list[str]:
     return _starting_with(catalog.DELIVERY_NAMES, incomplete)
 
 
-def complete_states(incomplete: str) -> list[str]:
-    return _starting_with(catalog.JURISDICTIONS, incomplete)
+def complete_states(incomplete: str) -> list:
+    """Codes whose code or name starts with what was typed (``cal`` offers CA), the name as description."""
+    wanted = incomplete.casefold()
+    return [(code, name) for code, name in catalog.JURISDICTIONS.items()
+            if code.casefold().startswith(wanted) or name.casefold().startswith(wanted)]
 
 
 def complete_sources(incomplete: str) -> list[str]:
@@ -86,3 +89,24 @@ def complete_tags(incomplete: str) -> list[str]:
         except CpeError:  # a damaged or locked ledger: complete what the profiles read
             pass
     return _starting_with(sorted(tags), incomplete.lower())
+
+
+def complete_record_ids(incomplete: str) -> list:
+    """Record ids starting with what was typed, newest first, each with its date and title (zsh and fish show
+    them). Reads the ledger only if there is one: completing never creates a home."""
+    from ..core.environment import resolve_home
+    from ..core.errors import CpeError
+
+    home = resolve_home()
+    if not (home / "cpe.db").is_file() or (incomplete and not incomplete.isdigit()):
+        return []
+    from ..store.ledger import open_ledger
+
+    try:
+        with open_ledger(home) as ledger:
+            rows = ledger.recent_ids(incomplete, limit=40)
+    except CpeError:
+        return []
+    from .output import plain
+
+    return [(str(record_id), f"{day} {plain(title)[:60]}") for record_id, day, title in rows]

@@ -43,7 +43,7 @@ COMMANDS = {
             (('--field', '-f'), 'field', 'str', None, 'cpe_cli.cli.completers:complete_fields', ''),
             (('--tag',), 'tags', 'str', None, 'cpe_cli.cli.completers:complete_tags', 'm'),
             (('--format',), 'output_format', 'str', 'table', None, ''),
-            (('--limit', '-n'), 'limit', 'int[,]', None, None, ''),
+            (('--limit', '-n'), 'limit', 'int[,9223372036854775807]', None, None, ''),
             (('--sort',), 'sort', 'str', None, None, ''),
             (('--reverse', '-r'), 'reverse', 'flag', False, None, ''),
             (('--no-pager',), 'no_pager', 'flag', False, None, ''),
@@ -103,6 +103,7 @@ COMMANDS = {
             (('--dry-run',), 'dry_run', 'flag', False, None, ''),
             (('--raw',), 'raw', 'flag', False, None, ''),
             (('--json',), 'as_json', 'flag', False, None, ''),
+            (('--certificates-dir',), 'certificates_dir', 'path', None, None, ''),
             (('--help', '-h'), 'help', 'flag', None, None, 'n'),
         ),
         'arguments': (
@@ -116,7 +117,7 @@ COMMANDS = {
             (('--help', '-h'), 'help', 'flag', None, None, 'n'),
         ),
         'arguments': (
-            ('record_id', 'int[1,9223372036854775807]', 1, True, None, None),
+            ('record_id', 'int[1,9223372036854775807]', 1, True, None, 'cpe_cli.cli.completers:complete_record_ids'),
         ),
     },
     'edit': {
@@ -140,7 +141,7 @@ COMMANDS = {
             (('--help', '-h'), 'help', 'flag', None, None, 'n'),
         ),
         'arguments': (
-            ('record_id', 'int[1,9223372036854775807]', 1, True, None, None),
+            ('record_id', 'int[1,9223372036854775807]', 1, True, None, 'cpe_cli.cli.completers:complete_record_ids'),
         ),
     },
     'rm': {
@@ -152,7 +153,7 @@ COMMANDS = {
             (('--help', '-h'), 'help', 'flag', None, None, 'n'),
         ),
         'arguments': (
-            ('record_ids', 'int[1,9223372036854775807]', -1, False, None, None),
+            ('record_ids', 'int[1,9223372036854775807]', -1, False, None, 'cpe_cli.cli.completers:complete_record_ids'),
         ),
     },
     'verify': {

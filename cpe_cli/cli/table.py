@@ -116,6 +116,8 @@ def _longest_word(texts) -> int:
 # Columns of the list, in the order they are given up when the terminal is too narrow for all of them.
 DROP_ORDER = ("Source", "State", "Delivery", "Provider", "Field", "Cert")
 TITLE_MIN = 16  # below this a title is hard to read: other columns go first
+TITLE_COMFORT = 26  # a title narrower than this (and than itself) costs the least useful columns their place
+OPTIONAL = ("Source", "State", "Delivery")  # may go to give Title its comfortable width
 
 
 def layout(columns: list[Column], rows: list[list[str]], available: int) -> tuple[list[int], list[str]]:
@@ -144,6 +146,17 @@ def layout(columns: list[Column], rows: list[list[str]], available: int) -> tupl
 
     while sum(floors[i] for i in kept) > room():
         candidates = [i for i in kept if columns[i].header in DROP_ORDER]
+        if not candidates:
+            break
+        victim = min(candidates, key=lambda i: DROP_ORDER.index(columns[i].header))
+        kept.remove(victim)
+        dropped.append(columns[victim].header)
+    title = next((i for i, column in enumerate(columns) if column.header == "Title"), None)
+    while title is not None:
+        spare = room() - sum(floors[i] for i in kept)
+        if floors[title] + spare >= min(naturals[title], TITLE_COMFORT):
+            break
+        candidates = [i for i in kept if columns[i].header in OPTIONAL]
         if not candidates:
             break
         victim = min(candidates, key=lambda i: DROP_ORDER.index(columns[i].header))

@@ -42,6 +42,14 @@ def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str) ->
         return by_prefix[0]
     if by_prefix:
         raise CpeError.invalid(f"{what} {value.strip()!r} is ambiguous; it matches: {', '.join(by_prefix)}")
+    # A later word of a name ("ethics" in Regulatory Ethics, "governmental"): unique, or name the candidates.
+    by_word = sorted({canonical for canonical, spelled in spellings
+                      if any(_abbreviates(wanted, " ".join(spelled.split()[start:]))
+                             for start in range(1, len(spelled.split())))}, key=list(choices).index)
+    if len(by_word) == 1:
+        return by_word[0]
+    if by_word:
+        raise CpeError.invalid(f"{what} {value.strip()!r} is ambiguous; it matches: {', '.join(by_word)}")
     raise CpeError.invalid(f"unknown {what} {value.strip()!r}; accepted: {', '.join(choices)}")
 
 

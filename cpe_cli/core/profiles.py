@@ -371,6 +371,17 @@ def parse_profile(text: str, origin: str) -> Profile:
                    origin=origin, schema=SCHEMA)
 
 
+def _checked_list(reader: _Reader, spec: dict, key: str, where: str, check) -> list[str]:
+    """``spec[key]``, a list of text, each value passed through ``check`` (canonical name or refusal)."""
+    checked: list[str] = []
+    for index, value in enumerate(reader.text_list(spec.get(key, []), f"{where}.{key}")):
+        try:
+            checked.append(check(value))
+        except CpeError as problem:
+            raise reader.fail(f"{where}.{key}[{index}]", problem.message, near=f'"{value}"') from None
+    return checked
+
+
 def _parse_groups(reader: _Reader, raw) -> tuple[Group, ...]:
     table = reader.table(raw, "groups")
     groups: list[Group] = []
@@ -393,18 +404,8 @@ def _parse_groups(reader: _Reader, raw) -> tuple[Group, ...]:
                 fields.append(match_field(value))
             except CpeError as problem:
                 raise reader.fail(f"{where}.fields[{index}]", problem.message, near=f'"{value}"') from None
-        methods: list[str] = []
-        for index, value in enumerate(reader.text_list(spec.get("methods", []), f"{where}.methods")):
-            try:
-                methods.append(match_delivery(value))
-            except CpeError as problem:
-                raise reader.fail(f"{where}.methods[{index}]", problem.message, near=f'"{value}"') from None
-        tags: list[str] = []
-        for index, value in enumerate(reader.text_list(spec.get("tags", []), f"{where}.tags")):
-            try:
-                tags.append(normalize_tag(value))
-            except CpeError as problem:
-                raise reader.fail(f"{where}.tags[{index}]", problem.message, near=f'"{value}"') from None
+        methods = _checked_list(reader, spec, "methods", where, match_delivery)
+        tags = _checked_list(reader, spec, "tags", where, normalize_tag)
         if not (fields or methods or tags):
             raise reader.fail(where, "lists no fields, methods or tags, so no record could be in it")
         field_order = {name: position for position, name in enumerate(catalog.FIELD_NAMES)}

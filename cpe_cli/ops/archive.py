@@ -26,6 +26,8 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import __version__
@@ -88,57 +90,159 @@ def _add_bytes(tar, name: str, data: bytes) -> None:
 
 # -- reading -----------------------------------------------------------------------------------------
 
+# What a restore writes is bounded before anything is written (see ``restore_limit``).
+MAX_CERTIFICATE_MEMBERS = 100_000
+RESTORE_RATIO = 16  # bytes written per byte of archive, at most (unless CPE_RESTORE_MAX_BYTES says otherwise)
+RESTORE_FLOOR = 256 * 1024 * 1024  # ...but a small archive may always unpack this much
+
+
+def restore_limit(archive_size: int) -> int:
+    """The most bytes a restore of an archive of this size writes: ``CPE_RESTORE_MAX_BYTES`` when set, else
+    16 times the archive's size or 256 MiB, whichever is more (a ledger's database compresses about 3 to 8
+    times; certificates, PDFs and images, hardly at all)."""
+    text = os.environ.get("CPE_RESTORE_MAX_BYTES", "").strip()
+    if text:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise CpeError.invalid(f"CPE_RESTORE_MAX_BYTES={text!r} is not a number of bytes")
+        return value
+    return max(RESTORE_RATIO * archive_size, RESTORE_FLOOR)
+
+
 def refuse(archive: Path, reason: str) -> CpeError:
     """The error of an archive that cannot be restored, and why."""
     return CpeError.invalid(f"{archive} is not a usable cpe backup: {reason}; nothing was restored")
 
 
 def unpack(archive: Path, staging: Path) -> dict:
-    """Extract every member into ``staging``, checking names, types and the manifest; return the manifest."""
-    import gzip
-    import tarfile
-    import zlib
-
+    """Check every member (names, types, sizes, the manifest, the limits) in a first pass that writes nothing,
+    then extract them into ``staging``, each stopped at the size the manifest declares and compared with its
+    SHA-256; return the manifest."""
     try:
         fd = os.open(archive, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise CpeError.invalid(f"backup file {archive} does not exist") from None
     except OSError as problem:
         raise CpeError.invalid(f"backup file {archive} cannot be opened: {problem.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise CpeError.invalid(f"backup {archive} is not a regular file")
-    try:
-        os.mkdir(staging / CERTIFICATES, 0o700)
-    except OSError as problem:
-        raise CpeError.failed(f"cannot unpack the backup next to the home: {problem.strerror}") from None
-    unpacked: dict[str, dict] = {}
-    manifest_bytes = None
-    with os.fdopen(fd, "rb") as raw:
+    with os.fdopen(fd, "rb") as raw, _reading(archive):
+        manifest, sizes = _survey(raw, archive, restore_limit(info.st_size))
+        _check_space(staging, sum(sizes.values()))
         try:
-            with tarfile.open(fileobj=raw, mode="r:*") as tar:
-                for member in tar:
-                    name = _checked_member(member, archive)
-                    if name in unpacked or (name == MANIFEST and manifest_bytes is not None):
-                        raise refuse(archive, f"member {name!r} appears twice")
-                    source = tar.extractfile(member)
-                    if name == MANIFEST:
-                        if member.size > _MAX_MANIFEST_BYTES:
-                            raise refuse(archive, f"its manifest is {member.size:,} bytes, too large to be one")
-                        manifest_bytes = source.read()
-                        continue
-                    if name != DATABASE_NAME and member.size > certificates.MAX_CERTIFICATE_BYTES:
-                        raise refuse(archive, f"member {name!r} is larger than any certificate cpe stores")
-                    unpacked[name] = _extract(source, staging / name)
-        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as problem:
-            raise refuse(archive, f"it is damaged or truncated ({problem or type(problem).__name__})") from None
+            os.mkdir(staging / CERTIFICATES, 0o700)
         except OSError as problem:
-            raise refuse(archive, f"it cannot be read ({problem.strerror or problem})") from None
+            raise CpeError.failed(f"cannot unpack the backup next to the home: {problem.strerror}") from None
+        raw.seek(0)
+        _extract_all(raw, archive, staging, manifest["files"], sizes)
+    return manifest
+
+
+def _members(raw, archive: Path):
+    """The archive's members, one at a time (read them inside ``_reading``)."""
+    import tarfile
+
+    with _reading(archive):
+        with tarfile.open(fileobj=raw, mode="r:*") as tar:
+            for member in tar:
+                yield tar, member
+
+
+@contextmanager
+def _reading(archive: Path) -> Iterator[None]:
+    """Reading errors of a damaged or truncated archive become a refusal."""
+    import gzip
+    import tarfile
+    import zlib
+
+    try:
+        yield
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as problem:
+        raise refuse(archive, f"it is damaged or truncated ({problem or type(problem).__name__})") from None
+    except CpeError:
+        raise
+    except OSError as problem:
+        raise refuse(archive, f"it cannot be read ({problem.strerror or problem})") from None
+
+
+def _survey(raw, archive: Path, limit: int) -> tuple[dict, dict[str, int]]:
+    """The first pass: every member's name, type and size checked, the manifest read; nothing written.
+
+    Stops as soon as the members declare more than ``limit`` bytes or more certificates than a ledger
+    holds, so that a crafted archive costs neither disk nor much time.
+    """
+    sizes: dict[str, int] = {}
+    manifest_bytes = None
+    total = 0
+    for tar, member in _members(raw, archive):
+        name = _checked_member(member, archive)
+        if name in sizes or (name == MANIFEST and manifest_bytes is not None):
+            raise refuse(archive, f"member {name!r} appears twice")
+        if name == MANIFEST:
+            if member.size > _MAX_MANIFEST_BYTES:
+                raise refuse(archive, f"its manifest is {member.size:,} bytes, too large to be one")
+            manifest_bytes = tar.extractfile(member).read(_MAX_MANIFEST_BYTES + 1)
+            continue
+        if name != DATABASE_NAME:
+            if member.size > certificates.MAX_CERTIFICATE_BYTES:
+                raise refuse(archive, f"member {name!r} is larger than any certificate cpe stores")
+            if len(sizes) - (DATABASE_NAME in sizes) >= MAX_CERTIFICATE_MEMBERS:
+                raise refuse(archive, f"it holds more than {MAX_CERTIFICATE_MEMBERS:,} certificate files")
+        total += member.size
+        if total > limit:
+            raise refuse(archive, f"its members add up to more than {limit:,} bytes, more than a backup of "
+                                  f"{os.fstat(raw.fileno()).st_size:,} bytes unpacks to (the limit is "
+                                  f"{RESTORE_RATIO} times the archive or {RESTORE_FLOOR // (1024 * 1024)} MiB; "
+                                  "CPE_RESTORE_MAX_BYTES changes it)")
+        sizes[name] = member.size
     if manifest_bytes is None:
         raise refuse(archive, f"it has no {MANIFEST}")
     manifest = _parse_manifest(manifest_bytes, archive)
-    _compare(manifest["files"], unpacked, archive)
-    return manifest
+    listed = manifest["files"]
+    if DATABASE_NAME not in listed:
+        raise refuse(archive, f"its manifest lists no {DATABASE_NAME}")
+    for name, entry in sorted(listed.items()):
+        if name not in sizes:
+            raise refuse(archive, f"its manifest lists {name!r} but the archive does not hold it")
+        if entry.get("size") != sizes[name] or not isinstance(entry.get("sha256"), str):
+            raise refuse(archive, f"member {name!r} does not match the SHA-256 and size in its manifest")
+    extra = sorted(set(sizes) - set(listed))
+    if extra:
+        raise refuse(archive, f"member {extra[0]!r} is not listed in its manifest")
+    return manifest, sizes
+
+
+def _check_space(staging: Path, needed: int) -> None:
+    try:
+        found = os.statvfs(staging)
+    except OSError:
+        return
+    free = found.f_bavail * found.f_frsize
+    if needed > free:
+        raise CpeError.failed(f"the backup unpacks to {needed:,} bytes and {staging.parent} has {free:,} free; "
+                              "nothing was restored")
+
+
+def _extract_all(raw, archive: Path, staging: Path, listed: dict, sizes: dict[str, int]) -> None:
+    """The second pass: each member written, stopped at its declared size, and compared with the manifest."""
+    seen = set()
+    for tar, member in _members(raw, archive):
+        name = _checked_member(member, archive)
+        if name == MANIFEST:
+            continue
+        if name not in sizes or name in seen or member.size != sizes[name]:
+            raise refuse(archive, "it changed while it was being read")
+        seen.add(name)
+        written = _extract(tar.extractfile(member), staging / name, sizes[name])
+        if written != {"sha256": listed[name]["sha256"], "size": sizes[name]}:
+            raise refuse(archive, f"member {name!r} does not match the SHA-256 and size in its manifest")
+    if seen != set(sizes):
+        raise refuse(archive, "it changed while it was being read")
 
 
 def _checked_member(member, archive: Path) -> str:
@@ -149,6 +253,8 @@ def _checked_member(member, archive: Path) -> str:
         raise refuse(archive, f"member {name!r} points outside the folder it is restored into (..)")
     if member.issym() or member.islnk():
         raise refuse(archive, f"member {name!r} is a link")
+    if member.issparse():
+        raise refuse(archive, f"member {name!r} is a sparse file (a cpe backup holds none)")
     if not member.isreg():
         raise refuse(archive, f"member {name!r} is not a regular file")
     if not _MEMBER.match(name):
@@ -156,8 +262,9 @@ def _checked_member(member, archive: Path) -> str:
     return name
 
 
-def _extract(source, path: Path) -> dict:
-    """Copy one member to a new file, hashing it; read errors reach the caller, write errors are reported here."""
+def _extract(source, path: Path, declared: int) -> dict:
+    """Copy one member to a new file, hashing it, never writing more than ``declared`` bytes; read errors
+    reach the caller, write errors are reported here."""
     digest = hashlib.sha256()
     size = 0
     try:
@@ -165,7 +272,10 @@ def _extract(source, path: Path) -> dict:
     except OSError as problem:
         raise _unpack_failed(problem) from None
     try:
-        for chunk in iter(lambda: source.read(_CHUNK), b""):
+        while size < declared:
+            chunk = source.read(min(_CHUNK, declared - size))
+            if not chunk:
+                break
             digest.update(chunk)
             size += len(chunk)
             try:
@@ -174,7 +284,10 @@ def _extract(source, path: Path) -> dict:
                     view = view[os.write(out, view):]
             except OSError as problem:
                 raise _unpack_failed(problem) from None
-        os.fsync(out)
+        try:
+            os.fsync(out)
+        except OSError as problem:
+            raise _unpack_failed(problem) from None
     finally:
         os.close(out)
     return {"sha256": digest.hexdigest(), "size": size}
@@ -188,8 +301,8 @@ def _unpack_failed(problem: OSError) -> CpeError:
 def _parse_manifest(data: bytes, archive: Path) -> dict:
     try:
         manifest = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise refuse(archive, f"its {MANIFEST} is not valid JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise refuse(archive, f"its {MANIFEST} is not valid JSON (or nests too deeply)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise refuse(archive, f"its {MANIFEST} is not a cpe backup manifest")
     if manifest.get("version") != FORMAT_VERSION:
@@ -199,16 +312,3 @@ def _parse_manifest(data: bytes, archive: Path) -> dict:
     if not isinstance(files, dict) or not all(isinstance(entry, dict) for entry in files.values()):
         raise refuse(archive, f"its {MANIFEST} has no list of files")
     return manifest
-
-
-def _compare(listed: dict, unpacked: dict, archive: Path) -> None:
-    if DATABASE_NAME not in listed:
-        raise refuse(archive, f"its manifest lists no {DATABASE_NAME}")
-    for name, entry in sorted(listed.items()):
-        if name not in unpacked:
-            raise refuse(archive, f"its manifest lists {name!r} but the archive does not hold it")
-        if entry.get("sha256") != unpacked[name]["sha256"] or entry.get("size") != unpacked[name]["size"]:
-            raise refuse(archive, f"member {name!r} does not match the SHA-256 and size in its manifest")
-    extra = sorted(set(unpacked) - set(listed))
-    if extra:
-        raise refuse(archive, f"member {extra[0]!r} is not listed in its manifest")

@@ -9,7 +9,10 @@ names a file the archive lacks.
 
 The archive is written under a temporary name, fsynced, then linked or
 renamed into place, so a backup is either complete or absent. It is 0600:
-it holds personal data.
+it holds personal data. Its temporary files (``.NAME.db-TOKEN``, the
+snapshot, and ``.NAME.tmp-TOKEN``, the archive being written) are locked
+while the backup runs; the next backup to the same name removes those a
+killed backup left (``store/leftovers.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import CpeError
-from ..store import certificates, snapshot
+from ..store import certificates, leftovers, snapshot
 from ..store.ledger import DATABASE_NAME
 from . import archive
 from .lifecycle import existing_ledger, is_safe_stored_name
@@ -46,6 +49,7 @@ def create_backup(home: Path, destination: Path, *, force: bool = False) -> Back
     destination = Path(os.path.abspath(destination.expanduser()))
     _check_destination(home, destination, force)
     with existing_ledger(home, f"there is no ledger in {home} to back up") as ledger:
+        remove_abandoned(destination)
         for _ in range(_ATTEMPTS):
             try:
                 return _write_archive(ledger, destination, force)
@@ -69,6 +73,16 @@ def _check_destination(home: Path, destination: Path, force: bool) -> None:
         raise CpeError.invalid(f"{destination} exists; add --force to replace it")
 
 
+def temporary_patterns(destination: Path):
+    """The names of a backup's temporary files beside ``destination`` (a 12-hex token each)."""
+    return (leftovers.pattern(f".{destination.name}.db-"), leftovers.pattern(f".{destination.name}.tmp-"))
+
+
+def remove_abandoned(destination: Path) -> list[Path]:
+    """Remove what killed backups to this name left beside it (only files no live backup holds)."""
+    return leftovers.remove_abandoned_files(destination.parent, *temporary_patterns(destination))
+
+
 def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
     import tarfile
 
@@ -77,12 +91,14 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
     partial = destination.parent / f".{destination.name}.tmp-{token}"
     summary = BackupSummary(path=destination)
     made: list[Path] = []  # only what this run created is removed after: never a name someone else put there
+    locks: list[int] = []  # held until the end: they mark the temporary files as a live backup's
     try:
-        os.close(certificates.create_new_file(copy))
+        locks.append(leftovers.create_locked_file(copy))
         made.append(copy)
         owned = _snapshot(ledger, copy, summary)
-        raw_fd = certificates.create_new_file(partial)
+        raw_fd = leftovers.create_locked_file(partial)
         made.append(partial)
+        locks.append(os.dup(raw_fd))  # the lock stays held after the archive's stream is closed
         with os.fdopen(raw_fd, "wb") as raw:
             with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as tar:
                 files = {DATABASE_NAME: archive.add_file(tar, DATABASE_NAME, copy)}
@@ -115,6 +131,8 @@ def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:
                 os.unlink(leftover)
             except FileNotFoundError:
                 pass
+        for fd in locks:
+            os.close(fd)
     return summary
 
 

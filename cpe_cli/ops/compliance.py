@@ -65,7 +65,12 @@ def _period_end(profile: Profile, text: str | None) -> date | None:
             raise CpeError.invalid(f"profile {profile.id} has no fixed period: give --period-end DATE, the last day "
                                    f"of one of your reporting periods (e.g. your license's expiration date)")
         return None
-    return parse_date(text, "--period-end")
+    from ..core.environment import LAST_TODAY
+
+    end = parse_date(text, "--period-end")
+    if end > LAST_TODAY:  # periods are computed years around it, inside the calendar Python knows
+        raise CpeError.invalid(f"--period-end {end.isoformat()} is too far ahead (at most {LAST_TODAY.isoformat()})")
+    return end
 
 
 def use_profile(home: Path, profile_id: str, period_end: str | None, declared: list[str]) -> tuple[Listed, bool]:

@@ -10,6 +10,7 @@ only with ``force``. csv and zipfile are imported inside the functions.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -18,13 +19,13 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from ..store import certificates
+from ..store import certificates, leftovers
 from ..core.errors import CpeError
 from ..core.views import Filters
 from ..store.ledger import Ledger
@@ -47,8 +48,34 @@ def _inside(path: Path, folder: Path) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+# ``-o`` names that mean this process's standard output (``-o /dev/stdout`` needs no --force: nothing is
+# replaced). The command writes them to standard output itself, as it does without -o.
+STANDARD_OUTPUT = frozenset(("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"))
+
+
+def is_standard_output(path: Path | None) -> bool:
+    return path is not None and str(path) in STANDARD_OUTPUT
+
+
+def _is_stream(path: Path, info: os.stat_result) -> bool:
+    """A character device or a FIFO (directly, or where a symlink leads): written into, never replaced."""
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+    return stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)
+
+
 def check_output(path: Path, *, force: bool, home: Path) -> Path:
-    """Refuse an output path before any work: an existing file without ``force``, a folder, the ledger's home."""
+    """Refuse an output path before any work: an existing file without ``force``, a folder, the ledger's home.
+
+    ``--force`` replaces only a regular file: a symlink, a block device or a
+    socket is refused, and a character device or a FIFO (``/dev/null``, a
+    named pipe, a terminal) is written into as it is, with or without
+    ``--force`` (renaming a file over ``/dev/null`` would replace the
+    system's own). A path inside the ledger's home is refused.
+    """
     path = path.expanduser()
     shown = str(path)
     if not path.name or path.name in (".", ".."):
@@ -67,9 +94,50 @@ def check_output(path: Path, *, force: bool, home: Path) -> Path:
         raise CpeError.invalid(f"cannot write {shown}: {problem.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
         raise CpeError.invalid(f"--output {shown!r} is a folder; give a file name")
+    if _is_stream(path, info):
+        return path
+    if stat.S_ISBLK(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+        kind = "a block device" if stat.S_ISBLK(info.st_mode) else "a socket"
+        raise CpeError.invalid(f"cannot write {shown}: it is {kind}; give a file name (or a FIFO, /dev/null)")
     if not force:
         raise CpeError.invalid(f"{shown} already exists; use --force to replace it")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+        raise CpeError.invalid(f"cannot replace {shown}: it is {what}, and --force replaces only a regular file "
+                               f"(give another name{', or the file the link leads to' if what == 'a symlink' else ''})")
     return path
+
+
+@contextmanager
+def output_stream(path: Path, *, force: bool, binary: bool = False) -> Iterator[IO]:
+    """Where an export named by ``check_output`` is written: into a device or FIFO as it is, else ``atomic_output``."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    if info is None or not _is_stream(path, info):
+        with atomic_output(path, force=force, binary=binary) as handle:
+            yield handle
+        return
+    try:
+        # O_NONBLOCK: a FIFO nobody reads fails at once (ENXIO) instead of hanging; blocking again after.
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as problem:
+        if problem.errno == errno.ENXIO:
+            raise CpeError.failed(f"cannot write {path}: no program is reading from that FIFO (start the reader "
+                                  "first)") from None
+        raise CpeError.failed(f"cannot write {path}: {problem.strerror}") from None
+    try:
+        os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        with handle:
+            yield handle
+    except OSError as problem:
+        raise CpeError.failed(f"could not write {path}: {problem.strerror or problem}") from None
 
 
 @contextmanager
@@ -82,12 +150,14 @@ def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[
     file that appeared meanwhile.
     """
     folder = path.parent
+    # What killed exports to this name left (``store/leftovers.py``: only files no live export holds locked).
+    leftovers.remove_abandoned_files(folder, leftovers.pattern(f".{path.name}.", ".tmp"))
     temporary = folder / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(temporary, flags, 0o666)
+        fd = leftovers.create_locked_file(temporary, 0o666)
     except OSError as problem:
         raise CpeError.failed(f"cannot write in {str(folder)!r}: {problem.strerror}") from None
+    lock = os.dup(fd)  # held until the end: it marks the temporary file as a live export's
     try:
         try:
             if binary:
@@ -108,10 +178,18 @@ def atomic_output(path: Path, *, force: bool, binary: bool = False) -> Iterator[
             raise CpeError.failed(f"could not write {path}: {problem.strerror or problem}; "
                                   "nothing was written") from None
         raise
+    finally:
+        os.close(lock)
 
 
 def _publish(temporary: Path, path: Path, force: bool) -> None:
     if force:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            info = None
+        if info is not None and not stat.S_ISREG(info.st_mode):  # it changed since check_output: never replace it
+            raise CpeError.invalid(f"cannot replace {path}: it is no longer a regular file; nothing was written")
         os.replace(temporary, path)
     else:
         try:
@@ -153,7 +231,7 @@ def write_csv_file(ledger: Ledger, filters: Filters, output: Path, *, force: boo
                    raw: bool = False) -> tuple[Path, ExportSummary]:
     """The CSV export into a file, atomically; refuses to replace one without ``force``."""
     target = check_output(output, force=force, home=ledger.home)
-    with atomic_output(target, force=force) as handle:
+    with output_stream(target, force=force) as handle:
         summary = write_view_csv(ledger, filters, handle, raw=raw)
     return target, summary
 
@@ -194,27 +272,36 @@ def default_zip_name(ledger: Ledger, filters: Filters) -> str:
     return f"cpe-certificates-{start.isoformat()}-{end.isoformat()}.zip"
 
 
+def nothing_to_package(filters: Filters) -> CpeError:
+    return CpeError.failed(f"no records in {filters.window.label.lower()} ({describe(filters.window)}) for this "
+                           "view, so there is nothing to package; no archive written (widen the view, e.g. "
+                           "--preset all-time)")
+
+
 def write_zip(ledger: Ledger, filters: Filters, output: Path | None, *, force: bool,
-              skip_missing: bool) -> tuple[Path, ExportSummary]:
+              skip_missing: bool, stream: IO[bytes] | None = None) -> tuple[Path, ExportSummary]:
     """Write the audit package: every certificate of the view, then ``manifest.csv`` listing every record.
 
-    ``output`` None means ``default_zip_name`` in the current folder. An empty
-    view is refused before any file is touched.
+    ``output`` None means ``default_zip_name`` in the current folder; ``stream``
+    (standard output, for ``-o /dev/stdout``) is written instead of a file. An
+    empty view is refused before any file is touched.
     """
     import zipfile
 
     with snapshot(ledger):
         total = ledger.total(filters)
         if not total.count:
-            raise CpeError.failed(f"no records in {filters.window.label.lower()} ({describe(filters.window)}) "
-                                  "for this view, so there is nothing to package; no archive written "
-                                  "(widen the view, e.g. --preset all-time)")
-        target = check_output(output if output is not None else Path(default_zip_name(ledger, filters)),
-                              force=force, home=ledger.home)
+            raise nothing_to_package(filters)
+        if stream is not None:
+            target = output if output is not None else Path("/dev/stdout")
+        else:
+            target = check_output(output if output is not None else Path(default_zip_name(ledger, filters)),
+                                  force=force, home=ledger.home)
         stamp = time.localtime()[:6]
         missing: set[int] = set()
         copied = 0
-        with atomic_output(target, force=force, binary=True) as handle:
+        with (nullcontext(stream) if stream is not None else
+              output_stream(target, force=force, binary=True)) as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for record in ledger.records(filters, newest_first=False):
                     if record.certificate is None:
@@ -245,25 +332,38 @@ def _describe_record(record: StoredRecord) -> str:
 def _copy_certificate(home: Path, record: StoredRecord, archive, stamp: tuple, skip_missing: bool) -> bool:
     """Stream one stored file into the archive, checking its SHA-256; False if missing and skipped."""
     assert record.certificate is not None
+    if not certificates.is_safe_stored_name(record.certificate.stored_name):
+        # A tampered row ("/dev/zero", "../cpe.db"): never opened, as every other command refuses it.
+        raise CpeError.failed(f"{_describe_record(record)} names a stored certificate "
+                              f"{record.certificate.stored_name!r} that cpe never writes; no archive written "
+                              "(run 'cpe verify')")
     path = certificates.stored_path(home, record.certificate.stored_name)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
     except FileNotFoundError:
         if skip_missing:
             return False
         raise CpeError.failed(f"the certificate of {_describe_record(record)} is missing from the store "
-                              f"({path}); nothing was written (use --skip-missing to package the rest)") from None
+                              f"({str(path)!r}); nothing was written (use --skip-missing to package the rest)") from None
     except OSError as problem:
-        raise CpeError.failed(f"cannot read the certificate of {_describe_record(record)} ({path}): "
+        raise CpeError.failed(f"cannot read the certificate of {_describe_record(record)} ({str(path)!r}): "
                               f"{problem.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CpeError.failed(f"the stored certificate of {_describe_record(record)} ({str(path)!r}) is not a "
+                              "regular file; no archive written (run 'cpe verify')")
     digest = hashlib.sha256()
+    copied = 0
     with os.fdopen(fd, "rb") as source, archive.open(_entry_info(entry_name(record), stamp), "w") as entry:
         for chunk in iter(lambda: source.read(_CHUNK), b""):
+            copied += len(chunk)
+            if copied > certificates.MAX_CERTIFICATE_BYTES:  # grown past any certificate cpe stores
+                break
             digest.update(chunk)
             entry.write(chunk)
     if digest.hexdigest() != record.certificate.sha256:
         raise CpeError.failed(f"the stored certificate of {_describe_record(record)} does not match the SHA-256 "
-                              f"recorded when it was added ({path} was changed or damaged); no archive written")
+                              f"recorded when it was added ({str(path)!r} was changed or damaged); no archive written")
     return True
 
 

@@ -1,15 +1,24 @@
 """``cpe import``: CSV rows into the ledger, validated like ``cpe add``, all or nothing.
 
-The file is read as strict UTF-8 (a BOM is allowed), line by line with a cap
-on a line's length, so neither a Latin-1 file nor a 100 MB cell can make the
-import guess or swallow memory. Headers are matched by their common
+The file (a regular file, or standard input for ``-``: a FIFO with no writer
+would hang) is read as strict UTF-8 (a BOM is allowed), line by line with a
+cap on a line's length and on a record's (quoted cells can spread one record
+over many short lines), so neither a Latin-1 file nor a 100 MB cell can make
+the import guess or swallow memory. Headers are matched by their common
 spellings (this tool's export, a learning platform's export). Every row goes
 through ``records.check_record``, the rules and words of ``cpe add``, with the
 date required; problems are collected with their line numbers and the import
 is refused whole if there is any. Valid rows stream into a TEMP staging table
 (``ledger_exchange``), so memory stays flat; duplicates are then skipped and
 the new rows written in one transaction, with their certificates staged the
-way ``cpe add --certificate`` stages one.
+way ``cpe add --certificate`` stages one. Into a home with no ledger yet, the
+rows are checked in a scratch database first, so a refused import (or a dry
+run) creates nothing.
+
+Certificate cells name files inside the CSV file's folder (or
+``--certificates-dir``; standard input has no folder of its own and attaches
+none without it), found and opened by ``store.certificate_source`` without
+following links: never a hidden file, never a path leading out.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..store import certificates
+from ..store.certificate_source import CertificateFolder, Found
 
 from ..store import exchange as ledger_exchange
 from ..core.credits import canonical_text, from_hundredths, to_hundredths
@@ -35,7 +45,12 @@ from ..core.records import check_record, match_source
 from ..core.serialize import unescape_formula
 
 MAX_LINE_BYTES = 1024 * 1024
+# One record (a row: its quoted cells can span lines) is bounded too, or 8,000 quoted cells of 120 KB over
+# short lines would hold a whole file in memory: at most this many bytes and, for a row, this many cells.
+MAX_RECORD_BYTES = 1024 * 1024
+MAX_CELLS = 10_000
 LISTED = 20  # problems named in an error or warning line; the rest are counted
+_SHOWN_NAME = 60  # characters of an unknown column's name quoted in the warning
 _PROGRESS_EVERY = 4096  # lines between progress reports
 
 # Header spellings, compared after matching.normalize (case, punctuation and "&" folded).
@@ -65,19 +80,35 @@ _KEY_BY_SPELLING = {normalize(spelling): key for key, spellings in HEADER_SPELLI
 class CsvSource:
     stream: BinaryIO
     shown: str
-    folder: Path  # certificate paths in the file are relative to this
+    folder: Path | None  # certificate paths in the file are relative to this; None: attach none (stdin)
     size: int | None  # bytes, when known (a regular file), for the progress bar
+    folder_given: bool = False  # the folder is --certificates-dir, not the CSV file's own
 
 
 @contextmanager
-def open_csv(argument: str, stdin: BinaryIO) -> Iterator[CsvSource]:
-    """The CSV named on the command line, or standard input for ``-``."""
+def open_csv(argument: str, stdin: BinaryIO, certificates_dir: Path | None = None) -> Iterator[CsvSource]:
+    """The CSV named on the command line, or standard input for ``-``.
+
+    Certificate cells are read in ``certificates_dir`` when given, else in the
+    CSV file's folder; standard input has no folder of its own, so without
+    ``certificates_dir`` it attaches no certificate (run from the home folder,
+    ``.ssh/id_rsa`` would otherwise be one cell away).
+    """
+    folder = certificates_dir.expanduser() if certificates_dir is not None else None
     if argument == "-":
-        yield CsvSource(stdin, "standard input", Path("."), _regular_size(stdin))
+        yield CsvSource(stdin, "standard input", folder, _regular_size(stdin), folder_given=folder is not None)
         return
     path = Path(argument).expanduser()
+    with _open_regular(path, argument) as handle:
+        yield CsvSource(handle, argument, folder if folder is not None else path.parent,
+                        _regular_size(handle), folder_given=folder is not None)
+
+
+@contextmanager
+def _open_regular(path: Path, argument: str) -> Iterator[BinaryIO]:
+    """Open a CSV file for reading, refusing anything but a regular file (a FIFO with no writer would hang)."""
     try:
-        handle = open(path, "rb")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise CpeError.invalid(f"{argument!r} does not exist; give a CSV file, or - for standard input") from None
     except IsADirectoryError:
@@ -86,8 +117,22 @@ def open_csv(argument: str, stdin: BinaryIO) -> Iterator[CsvSource]:
         raise CpeError.invalid(f"{argument!r} is not readable (permission denied)") from None
     except OSError as problem:
         raise CpeError.invalid(f"{argument!r} cannot be opened: {problem.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise CpeError.invalid(f"{argument!r} is a folder; give a CSV file")
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                    or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+            raise CpeError.invalid(f"{argument!r} is {kind}, not a CSV file; to read a pipe or another program's "
+                                   "output, give - and send it to standard input (cpe import - < FILE)")
+        os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
     with handle:
-        yield CsvSource(handle, argument, path.parent, _regular_size(handle))
+        yield handle
 
 
 def _regular_size(stream: BinaryIO) -> int | None:
@@ -137,39 +182,65 @@ class _Listing:
         return separator.join(self.items) + (f"{separator}and {more} more" if more else "")
 
 
-def _lines(source: CsvSource, progress: Callable[[int], None] | None) -> Iterator[str]:
-    """The file's physical lines, decoded as strict UTF-8 (BOM dropped), each at most ``MAX_LINE_BYTES``."""
-    readline = source.stream.readline
-    limit = MAX_LINE_BYTES + 1
-    number = 0
-    consumed = 0
-    while True:
-        raw = readline(limit)
-        if not raw:
-            break
-        number += 1
-        consumed += len(raw)
-        if len(raw) == limit and not raw.endswith(b"\n"):
-            raise CpeError.invalid(f"line {number} of {source.shown} is longer than {MAX_LINE_BYTES:,} bytes; "
-                                   "no CPE record needs that much (a description is at most 5,000 "
-                                   "characters); nothing imported")
-        if number == 1:
-            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise CpeError.invalid(f"{source.shown} is UTF-16 text; save it as CSV UTF-8 and try again")
-            if raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as problem:
-            raise CpeError.invalid(
-                f"line {number} of {source.shown} is not UTF-8 text (byte 0x{raw[problem.start]:02X} at "
-                f"byte {problem.start + 1} of the line); save the file as CSV UTF-8 and try again; "
-                "nothing imported") from None
-        if progress is not None and not number % _PROGRESS_EVERY:
+class _Lines:
+    """The file's physical lines, decoded as strict UTF-8 (BOM dropped), with the size limits of a line and a record.
+
+    ``csv.reader`` pulls lines from this iterator until a record is complete;
+    its consumer calls ``record_done`` after each record, so the bytes of the
+    record being read (which quoted cells can spread over many lines) are
+    counted here and bounded by ``MAX_RECORD_BYTES`` before they pile up.
+    """
+
+    def __init__(self, source: CsvSource, progress: Callable[[int], None] | None):
+        self.source = source
+        self.progress = progress
+        self.number = 0  # physical lines read
+        self.record_bytes = 0
+        self.record_start = 1
+
+    def record_done(self) -> None:
+        self.record_bytes = 0
+        self.record_start = self.number + 1
+
+    def __iter__(self) -> Iterator[str]:
+        source, progress = self.source, self.progress
+        readline = source.stream.readline
+        limit = MAX_LINE_BYTES + 1
+        consumed = 0
+        while True:
+            raw = readline(limit)
+            if not raw:
+                break
+            self.number += 1
+            number = self.number
+            consumed += len(raw)
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                raise CpeError.invalid(f"line {number} of {source.shown} is longer than {MAX_LINE_BYTES:,} bytes; "
+                                       "no CPE record needs that much (a description is at most 5,000 "
+                                       "characters); nothing imported")
+            self.record_bytes += len(raw)
+            if self.record_bytes > MAX_RECORD_BYTES:
+                raise CpeError.invalid(
+                    f"the record starting on line {self.record_start} of {source.shown} is longer than "
+                    f"{MAX_RECORD_BYTES:,} bytes (a quoted cell spanning lines, or an unclosed quote?); no CPE "
+                    "record needs that much (a description is at most 5,000 characters); nothing imported")
+            if number == 1:
+                if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise CpeError.invalid(f"{source.shown} is UTF-16 text; save it as CSV UTF-8 and try again")
+                if raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as problem:
+                raise CpeError.invalid(
+                    f"line {number} of {source.shown} is not UTF-8 text (byte 0x{raw[problem.start]:02X} at "
+                    f"byte {problem.start + 1} of the line); save the file as CSV UTF-8 and try again; "
+                    "nothing imported") from None
+            if progress is not None and not number % _PROGRESS_EVERY:
+                progress(consumed)
+            yield text
+        if progress is not None:
             progress(consumed)
-        yield text
-    if progress is not None:
-        progress(consumed)
 
 
 def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None]) -> _Layout:
@@ -179,13 +250,17 @@ def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None]) -
                                f"the columns ({', '.join(REQUIRED_COLUMNS)}, ...)")
     index: dict[str, int] = {}
     labels: dict[str, str] = {}
-    unknown: list[str] = []
+    unknown = _Listing()  # the first LISTED named, the rest counted: a header can hold 400,000 empty columns
+    unnamed = 0
     for number, cell in enumerate(header):
-        spelled = normalize(cell)
+        spelled = normalize(cell) if cell else ""
         key = _KEY_BY_SPELLING.get(spelled)
         if key is None:
             if spelled not in IGNORED_COLUMNS:
-                unknown.append(repr(cell.strip()) if cell.strip() else f"column {number + 1} (no name)")
+                name = cell.strip()
+                unnamed += not name and unknown.count >= LISTED  # the unnamed among those only counted
+                unknown.add(number + 1, repr(name[:_SHOWN_NAME]) + ("..." if len(name) > _SHOWN_NAME else "")
+                            if name else f"column {number + 1} (no name)")
             continue
         if key in index:
             raise CpeError.invalid(f"columns {labels[key]!r} and {cell.strip()!r} of {source.shown} both give "
@@ -202,32 +277,44 @@ def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None]) -
             f"header must name {', '.join(REQUIRED_COLUMNS)} (also accepted: "
             + "; ".join(f"{key}: {', '.join(HEADER_SPELLINGS[key][1:])}" for key in missing
                         if len(HEADER_SPELLINGS[key]) > 1) + "); nothing imported")
-    if unknown:
-        warn(f"ignoring unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} of {source.shown}")
+    if unknown.count:
+        listed = ", ".join(unknown.items)
+        more = unknown.count - len(unknown.items)
+        if more:
+            listed += f" and {more:,} more" + (f" ({unnamed:,} of them with no name)" if unnamed else "")
+        warn(f"ignoring unknown column{'s' if unknown.count > 1 else ''} {listed} of {source.shown}")
     return _Layout(width=len(header), index=index, labels=labels)
 
 
 class _Reader:
     """One pass over the rows: validate each, collect problems, yield the staged tuples of valid rows."""
 
-    def __init__(self, source: CsvSource, today: date, default_source: str | None, raw: bool):
+    def __init__(self, source: CsvSource, today: date, default_source: str | None, raw: bool,
+                 folder: CertificateFolder | None):
         self.source = source
         self.today = today
         self.default_source = default_source
         self.raw = raw
+        self.folder = folder
         self.rows = 0
         self.problems = _Listing()
         self.unusual = _Listing()
         self.unattached = _Listing()
 
-    def staged(self, reader, layout: _Layout) -> Iterator[tuple]:
+    def staged(self, plan: "CsvPlan") -> Iterator[tuple]:
         import csv
 
+        reader, layout, lines = plan.reader, plan.layout, plan.lines
         fields = list(layout.index.items())
         line_after = reader.line_num
         try:
             for cells in reader:
+                lines.record_done()
                 line, line_after = line_after + 1, reader.line_num
+                if len(cells) > MAX_CELLS:
+                    raise CpeError.invalid(f"the record starting on line {line} of {self.source.shown} has "
+                                           f"{len(cells):,} cells; a row has at most {MAX_CELLS:,} (the header "
+                                           f"has {layout.width:,}); nothing imported")
                 if not any(cells):
                     continue  # a blank line, or a row of empty cells
                 self.rows += 1
@@ -256,32 +343,26 @@ class _Reader:
             return None
         for message in check.warnings:
             self.unusual.add(line, f"line {line}: {message}")
+        path, identity = (certificate.path, certificate.identity) if certificate else (None, None)
         return (line, record.title, canonical_text(record.credits), to_hundredths(record.credits),
                 record.field_of_study, record.state, record.completed_on.isoformat(), record.delivery_method,
-                record.provider, record.description, record.source, " ".join(record.tags), certificate)
+                record.provider, record.description, record.source, " ".join(record.tags), path, identity)
 
-    def _certificate(self, line: int, cell: str, layout: _Layout) -> str | None | bool:
-        """The path of a file to attach, None for none, False when the file named is refused."""
+    def _certificate(self, line: int, cell: str, layout: _Layout) -> Found | None | bool:
+        """The file to attach, None for none, False when the file named is refused (a row problem)."""
         if not cell:
             return None
-        path = self.source.folder / cell
-        # lexists: a dangling symlink or a symlink loop is a refused file, not a missing one (exists says False
-        # for both); an unusable name (a NUL) is missing.
-        if not os.path.lexists(path):
+        if self.folder is None:  # standard input without --certificates-dir: nothing is attached
             self.unattached.add(line, str(line))
             return None
-        folder = os.path.realpath(self.source.folder)
-        if os.path.commonpath([folder, os.path.realpath(path)]) != folder:
-            # A downloaded CSV must not make cpe copy ~/.ssh/id_rsa into the ledger (and an auditor's ZIP).
-            self.problems.add(line, f"line {line} ({layout.labels['certificate']}): certificate {cell!r} is "
-                                    "outside the CSV file's folder; put the file beside the CSV")
-            return False
         try:
-            certificates.check_certificate(path)
+            found = self.folder.find(cell)
         except CpeError as problem:
             self.problems.add(line, f"line {line} ({layout.labels['certificate']}): {problem.message}")
             return False
-        return str(path)
+        if found is None:
+            self.unattached.add(line, str(line))
+        return found
 
 
 def _csv_problem(problem: Exception) -> str:
@@ -304,6 +385,7 @@ class CsvPlan:
     source: CsvSource
     reader: Iterator[list[str]]
     layout: _Layout
+    lines: _Lines
 
 
 def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message: None,
@@ -311,7 +393,8 @@ def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message:
     """Read and match the header; refuses an empty file or a missing column before any row (or ledger) is touched."""
     import csv
 
-    reader = csv.reader(_lines(source, progress), strict=True)
+    lines = _Lines(source, progress)
+    reader = csv.reader(iter(lines), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -320,7 +403,43 @@ def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message:
     except csv.Error as problem:
         raise CpeError.invalid(f"the header of {source.shown} is not valid CSV ({_csv_problem(problem)}); "
                                "nothing imported") from None
-    return CsvPlan(source=source, reader=reader, layout=_layout(header, source, warn))
+    lines.record_done()
+    return CsvPlan(source=source, reader=reader, layout=_layout(header, source, warn), lines=lines)
+
+
+def import_into(home: Path, plan: CsvPlan, *, today: date, default_source: str | None = None,
+                dry_run: bool = False, raw: bool = False,
+                warn: Callable[[str], None] = lambda message: None) -> ImportResult:
+    """``cpe import``: the plan's rows into the ledger in ``home``, all or none; a refused import creates nothing.
+
+    Into an existing ledger the rows are staged on its own connection
+    (``import_rows``). With no ledger there yet, they are read and checked
+    into a scratch database first: an invalid row then leaves no new home
+    behind, and a dry run never creates one; the ledger is created only to
+    receive rows that all passed.
+    """
+    from ..store.ledger import open_ledger
+
+    if default_source is not None:
+        default_source = match_source(default_source)
+    if ledger_exchange.ledger_exists(home):
+        with open_ledger(home) as ledger:
+            return import_rows(ledger, plan, today=today, default_source=default_source, dry_run=dry_run,
+                               raw=raw, warn=warn)
+    with _certificate_folder(plan) as folder, ledger_exchange.scratch_ledger(home) as scratch:
+        ledger_exchange.create_staging(scratch)
+        _stage(scratch, plan, folder, today=today, default_source=default_source, raw=raw, dry_run=dry_run,
+               warn=warn)
+        if dry_run:
+            return _result(_count_new(scratch), 0, dry_run=True)
+        with open_ledger(home) as ledger:
+            ledger_exchange.create_staging(ledger)
+            try:
+                ledger_exchange.copy_staging(scratch, ledger)
+                counts, attached = _write(ledger, folder)
+            finally:
+                ledger_exchange.drop_staging(ledger)
+        return _result(counts, attached, dry_run=False)
 
 
 def import_rows(ledger: Ledger, plan: CsvPlan, *, today: date, default_source: str | None = None,
@@ -329,35 +448,70 @@ def import_rows(ledger: Ledger, plan: CsvPlan, *, today: date, default_source: s
     """Import every row of the plan's file or none; see the module doc. Raises ``CpeError`` on any invalid row."""
     if default_source is not None:
         default_source = match_source(default_source)
+    with _certificate_folder(plan) as folder:
+        ledger_exchange.create_staging(ledger)
+        try:
+            _stage(ledger, plan, folder, today=today, default_source=default_source, raw=raw, dry_run=dry_run,
+                   warn=warn)
+            if dry_run:
+                return _result(_count_new(ledger), 0, dry_run=True)
+            counts, attached = _write(ledger, folder)
+            return _result(counts, attached, dry_run=False)
+        finally:
+            ledger_exchange.drop_staging(ledger)
+
+
+def _result(counts: tuple[int, int, int], attached: int, *, dry_run: bool) -> ImportResult:
+    total, kept, hundredths = counts
+    return ImportResult(rows=total, added=kept, duplicates=total - kept, credits=from_hundredths(hundredths),
+                        dry_run=dry_run, certificates=attached)
+
+
+@contextmanager
+def _certificate_folder(plan: CsvPlan) -> Iterator[CertificateFolder | None]:
+    """The folder certificate cells name files in, open for the whole import; None when none can be attached."""
     source = plan.source
-    rows = _Reader(source, today, default_source, raw)
-    ledger_exchange.create_staging(ledger)
-    try:
-        ledger_exchange.fill_staging(ledger, rows.staged(plan.reader, plan.layout))
-        if rows.problems.count:
-            bad = rows.problems.rows
-            raise CpeError.invalid(f"{bad} invalid row{'s' if bad != 1 else ''} in {source.shown}, nothing "
-                                   f"imported: {rows.problems.joined()}")
-        would = "would be " if dry_run else ""
-        if rows.unattached.count:
-            many = rows.unattached.count > 1
-            warn(f"the certificate cell{'s' if many else ''} on line{'s' if many else ''} "
-                 f"{rows.unattached.joined(', ')} name{'' if many else 's'} no file in {_folder_words(source)}; "
-                 f"{'those records' if many else 'that record'} {would}imported without a certificate (an "
-                 "export names only the original file name; put the files beside the CSV to attach them)")
-        if rows.unusual.count:
-            warn(f"{rows.unusual.count} row{'s have' if rows.unusual.count > 1 else ' has'} unusual credits "
-                 f"for the delivery method, kept as entered: {rows.unusual.joined()}")
-        if dry_run:
-            with ledger_exchange.snapshot(ledger):
-                total, kept, hundredths = ledger_exchange.mark_new_rows(ledger)
-            attached = 0
+    if source.folder is None or "certificate" not in plan.layout.index:
+        yield None
+        return
+    if source.folder_given:
+        words, advice = f"the certificates folder {str(source.folder)!r}", "put the file in that folder"
+    else:
+        words, advice = "the CSV file's folder", "put the file beside the CSV"
+    with CertificateFolder(source.folder, words, advice) as folder:
+        yield folder
+
+
+def _stage(ledger: Ledger, plan: CsvPlan, folder: CertificateFolder | None, *, today: date,
+           default_source: str | None, raw: bool, dry_run: bool, warn: Callable[[str], None]) -> None:
+    """Read, check and stage every row (``create_staging`` first); raise one error naming the invalid rows."""
+    source = plan.source
+    rows = _Reader(source, today, default_source, raw, folder)
+    ledger_exchange.fill_staging(ledger, rows.staged(plan))
+    if rows.problems.count:
+        bad = rows.problems.rows
+        raise CpeError.invalid(f"{bad} invalid row{'s' if bad != 1 else ''} in {source.shown}, nothing "
+                               f"imported: {rows.problems.joined()}")
+    would = "would be " if dry_run else ""
+    if rows.unattached.count:
+        many = rows.unattached.count > 1
+        cells = (f"the certificate cell{'s' if many else ''} on line{'s' if many else ''} "
+                 f"{rows.unattached.joined(', ')}")
+        those = f"{'those records' if many else 'that record'} {would}imported without a certificate"
+        if source.folder is None:
+            warn(f"{cells} {'are' if many else 'is'} not read: {source.shown} has no folder of its own, so "
+                 f"{those}; give --certificates-dir DIR to attach files from DIR")
         else:
-            total, kept, hundredths, attached = _write(ledger)
-        return ImportResult(rows=total, added=kept, duplicates=total - kept, credits=from_hundredths(hundredths),
-                            dry_run=dry_run, certificates=attached)
-    finally:
-        ledger_exchange.drop_staging(ledger)
+            warn(f"{cells} name{'' if many else 's'} no file in {_folder_words(source)}; {those} (an export "
+                 "names only the original file name; put the files beside the CSV to attach them)")
+    if rows.unusual.count:
+        warn(f"{rows.unusual.count} row{'s have' if rows.unusual.count > 1 else ' has'} unusual credits "
+             f"for the delivery method, kept as entered: {rows.unusual.joined()}")
+
+
+def _count_new(ledger: Ledger) -> tuple[int, int, int]:
+    with ledger_exchange.snapshot(ledger):
+        return ledger_exchange.mark_new_rows(ledger)
 
 
 def import_csv(ledger: Ledger, source: CsvSource, *, today: date, default_source: str | None = None,
@@ -373,14 +527,22 @@ def _folder_words(source: CsvSource) -> str:
     return "the current folder" if source.folder == Path(".") else f"{str(source.folder)!r}"
 
 
-def _write(ledger: Ledger) -> tuple[int, int, int, int]:
-    """Under the write lock: skip duplicates, stage certificates, insert the new rows; one transaction."""
+def _write(ledger: Ledger, folder: CertificateFolder | None) -> tuple[tuple[int, int, int], int]:
+    """Under the write lock: skip duplicates, stage certificates, insert the new rows; one transaction.
+
+    Each certificate is opened here, once (``CertificateFolder.stage``): the
+    file checked while the rows were read, or the import fails whole.
+    """
     staged: list = []
     try:
         with ledger.write():
-            total, kept, hundredths = ledger_exchange.mark_new_rows(ledger)
-            for line, path in ledger_exchange.kept_certificate_paths(ledger):
-                certificate = certificates.stage_certificate(ledger.home, Path(path))
+            counts = ledger_exchange.mark_new_rows(ledger)
+            for line, path, identity in ledger_exchange.kept_certificates(ledger):
+                assert folder is not None  # a row names a file only when there is a folder to find it in
+                try:
+                    certificate = folder.stage(ledger.home, Found(path=path, identity=identity))
+                except CpeError as problem:
+                    raise CpeError(f"line {line}: {problem.message}", problem.exit_code) from None
                 staged.append(certificate)
                 ledger_exchange.attach_staged(ledger, line, certificate)
             ledger_exchange.insert_kept(ledger)
@@ -390,4 +552,4 @@ def _write(ledger: Ledger) -> tuple[int, int, int, int]:
         raise
     for certificate in staged:
         certificates.finish_staged(ledger.home, certificate)
-    return total, kept, hundredths, len(staged)
+    return counts, len(staged)

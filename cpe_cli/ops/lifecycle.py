@@ -1,18 +1,14 @@
 """Changing and removing records: edit, remove (to the trash or for good), undo.
 
 Every change runs in one write transaction (``Ledger.write``), and the
-certificate files it adds or drops follow the crash-safety protocol of
-certificates.py:
-
-- a new file is staged (``.incoming/`` name plus final name) before the
-  commit, and its incoming name dropped after;
-- a file to drop is *marked* before the commit by hard-linking it into
-  ``.incoming/``, and unlinked only after the commit. If the command dies in
-  between, recovery (``certificates.recover_incoming``, run by the next
-  command under the write lock) keeps the file exactly when a committed
-  record still names it. So a killed ``cpe edit`` or ``cpe rm --purge``
-  leaves either the old state with its files or the new one, never a record
-  without its file or a stray copy.
+certificate files it adds or releases are settled with it, under the same
+lock (``store/certificates.py``): a new file is staged before the commit; a
+released file is removed at the commit only if no other record or trash
+entry names it (certificates are stored once per content and shared), moved
+aside first so that a command killed at any point leaves either the old
+state with its files or the new one, never a record without its file or a
+stray copy. Recovery (run by the next writing command under the lock)
+settles what a killed one left.
 
 Removed records go to the ``trash`` table for ``TRASH_DAYS`` days (see the
 migration ``_add_trash``; its queries are in ``store/trash.py``); their
@@ -23,32 +19,34 @@ at all. Trash older than that is purged at the start of every write made here.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from ..core.credits import canonical_text
 from ..core.errors import CpeError
-from ..core.records import Certificate, Record, StoredRecord
-from ..store import certificates, trash
-from ..store.ledger import DATABASE_NAME, Ledger, open_ledger, utc_timestamp
+from ..core.records import Record, StoredRecord
+from ..store import trash
+from ..store.certificates import FileChanges, is_safe_stored_name  # noqa: F401  (backup and verify import it here)
+from ..store.ledger import DATABASE_NAME, Ledger, check_not_lost, open_ledger, utc_timestamp
 from ..store.trash import TRASH_DAYS
-
-# What cpe itself names stored files (a uuid and an extension); anything else
-# in the database (a tampered row, "../cpe.db") is never opened or deleted.
-_SAFE_STORED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-
-
-def is_safe_stored_name(name: str | None) -> bool:
-    return bool(name) and _SAFE_STORED_NAME.match(name) is not None and ".." not in name
 
 
 @contextmanager
 def existing_ledger(home: Path, missing: str) -> Iterator[Ledger]:
-    """Open the ledger in ``home``, or raise ``missing`` (exit 1) without creating anything."""
+    """Open the ledger in ``home``, or raise ``missing`` (exit 1) without creating anything.
+
+    A home that lost its database (certificates, no ledger) says so instead; a home missing because a
+    restore was killed mid-swap is put back first.
+    """
+    if not os.path.lexists(home):
+        from ..store.swap import settle_home
+
+        settle_home(home)
+    if os.path.isdir(home):
+        check_not_lost(home)
     if not (home / DATABASE_NAME).is_file():
         raise CpeError.failed(missing)
     with open_ledger(home) as ledger:
@@ -64,71 +62,24 @@ def record_values(record: Record) -> dict[str, str | None]:
             "tags": ";".join(record.tags)}
 
 
-# -- certificate files that change with a transaction ----------------------------------------------
+_FileChanges = FileChanges  # the settling of one transaction's files; tests stop it right after a COMMIT
 
-@dataclass
-class _FileChanges:
-    """Certificate files a write transaction adds or drops, settled once it has committed or failed."""
 
-    home: Path
-    staged: list[Certificate] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-
-    def stage(self, source: Path) -> Certificate:
-        staged = certificates.stage_certificate(self.home, source)
-        self.staged.append(staged)
-        return staged
-
-    def drop(self, stored_name: str | None) -> None:
-        """Mark a stored file for removal after the commit (a hard link in ``.incoming/``)."""
-        if not is_safe_stored_name(stored_name):
-            return
-        try:
-            os.link(certificates.stored_path(self.home, stored_name),
-                    certificates.incoming_dir(self.home) / stored_name, follow_symlinks=False)
-        except FileNotFoundError:
-            return  # already gone (a damaged ledger): nothing to remove
-        except FileExistsError:
-            pass
-        except OSError as problem:
-            raise CpeError.failed(f"could not prepare removing certificate {stored_name}: "
-                                  f"{problem.strerror or problem}") from None
-        self.dropped.append(stored_name)
-
-    def rolled_back(self) -> None:
-        for staged in self.staged:
-            certificates.abandon_staged(self.home, staged)
-        for name in self.dropped:
-            certificates.discard(certificates.incoming_dir(self.home) / name)
-
-    def committed(self) -> None:
-        for staged in self.staged:
-            certificates.finish_staged(self.home, staged)
-        for name in self.dropped:
-            # The file first, then its mark: a crash in between leaves a mark that recovery completes.
-            certificates.remove_stored(self.home, name)
-            certificates.discard(certificates.incoming_dir(self.home) / name)
-
+# -- a write transaction that may purge the trash ----------------------------------------------------
 
 @contextmanager
-def _changing(ledger: Ledger, today: date) -> Iterator[_FileChanges]:
-    """A write transaction that may add and drop certificate files; expired trash is purged first."""
-    files = _FileChanges(ledger.home)
-    try:
-        with ledger.write():
-            _purge_expired(ledger, today, files)
-            yield files
-    except BaseException:
-        files.rolled_back()
-        raise
-    files.committed()
+def _changing(ledger: Ledger, today: date) -> Iterator[Ledger]:
+    """A write transaction (files staged and released with it); expired trash is purged first."""
+    with ledger.write():
+        _purge_expired(ledger, today)
+        yield ledger
 
 
 # -- the trash ---------------------------------------------------------------------------------------
 
-def _purge_expired(ledger: Ledger, today: date, files: _FileChanges) -> None:
+def _purge_expired(ledger: Ledger, today: date) -> None:
     for entry_id, stored_name in trash.expired_entries(ledger, today):
-        files.drop(stored_name)
+        ledger.release_certificate(stored_name)
         trash.forget_entry(ledger, entry_id)
 
 
@@ -139,13 +90,13 @@ def fetch(ledger: Ledger, record_ids: list[int]) -> list[StoredRecord]:
 
 def remove_records(ledger: Ledger, record_ids: list[int], today: date, *, purge: bool = False) -> list[StoredRecord]:
     """Remove records (all or none): to the trash, or with ``purge`` for good, certificate files included."""
-    with _changing(ledger, today) as files:
+    with _changing(ledger, today):
         removed = fetch(ledger, record_ids)
         batch = trash.next_batch(ledger)
         stamp = utc_timestamp()
         for record in removed:
             if purge:
-                files.drop(record.certificate.stored_name if record.certificate else None)
+                ledger.release_certificate(record.certificate.stored_name if record.certificate else None)
             else:
                 trash.keep_copy(ledger, record.id, batch=batch, removed_at=stamp, removed_on=today)
             ledger.delete(record.id)
@@ -186,14 +137,14 @@ def edit_record(ledger: Ledger, before: StoredRecord, record: Record, today: dat
     if certificate_file is None and not (remove_certificate and before.certificate) and \
             record_values(record) == record_values(before):
         return None
-    with _changing(ledger, today) as files:
+    with _changing(ledger, today):
         if ledger.get(before.id) != before:
             raise CpeError.failed(f"record {before.id} was changed by another cpe command while you were editing it; "
                                   "nothing was changed: run 'cpe edit' again")
         certificate = before.certificate
         if certificate_file is not None or remove_certificate:
-            files.drop(certificate.stored_name if certificate else None)
-            certificate = files.stage(certificate_file) if certificate_file is not None else None
+            ledger.release_certificate(certificate.stored_name if certificate else None)
+            certificate = ledger.stage_certificate(certificate_file) if certificate_file is not None else None
         ledger.update(before.id, record, certificate, changed_at=utc_timestamp())
     return ledger.get(before.id)
 

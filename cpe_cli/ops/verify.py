@@ -8,13 +8,24 @@ recovery's); and that every record passes the rules ``cpe add`` applies
 today, stored the way cpe stores it. A damaged database does not stop the
 later checks: each one that cannot read reports that as a problem.
 
-Repair removes stray files only (after they are listed); it never deletes
-or changes a record. The queries are in ``store/integrity.py``; this module
-decides what their answers mean.
+It also compares the whole schema (tables, columns, indexes, triggers,
+views) with what cpe's migrations make for the ledger's version, checks the
+trash entries as it checks records, lists what ``lost+found/`` holds, and
+lists what killed restores left beside the home.
+
+Repair never deletes a certificate or changes a record: it moves stray files
+to ``lost+found/`` (after listing them), rebuilds the per-month totals
+(derived data), and removes leftovers of killed restores that are provably
+abandoned. The queries are in ``store/integrity.py``; this module decides
+what their answers mean. ``serious`` lists the problems that mean the
+database itself cannot be trusted (integrity, schema, a row ``cpe add`` would
+refuse, a certificate name cpe never gives): restore refuses a backup with
+any of them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -23,7 +34,7 @@ from datetime import date
 
 from ..core.credits import to_hundredths
 from ..core.records import FIELD_ORDER, Certificate, check_record
-from ..store import certificates, integrity, schema, trash
+from ..store import certificates, integrity, schema, swap, trash
 from ..store.integrity import DatabaseError
 from ..store.ledger import Ledger
 from .lifecycle import is_safe_stored_name
@@ -34,6 +45,9 @@ _INTEGRITY_LINES = 20
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
+    serious: list[str] = field(default_factory=list)  # also in ``problems``: the database cannot be trusted
+    # What --repair did, then notes that need no repair (what lost+found/ holds, leftovers of killed restores
+    # beside the home): listed before the verdict, and not problems (the ledger itself is whole).
     repaired: list[str] = field(default_factory=list)
     records: int = 0
     certificates: int = 0
@@ -44,21 +58,27 @@ class Report:
     def whole(self) -> bool:
         return not self.problems
 
+    def serious_problem(self, text: str) -> None:
+        self.problems.append(text)
+        self.serious.append(text)
 
-def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False) -> Report:
+
+def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False, repair_totals_only: bool = False) -> Report:
+    """``repair_totals_only``: rebuild the per-month totals if they differ, and nothing else (a restore's staged
+    copy, whose strays and neighbours are not the home's)."""
     report = Report()
 
     def run(what: str, check: Callable[[], None]) -> None:
         try:
             check()
         except DatabaseError as problem:
-            report.problems.append(f"database: cannot {what} ({problem})")
+            report.serious_problem(f"database: cannot {what} ({problem})")
 
     run("run the integrity check", lambda: _check_integrity(ledger, report))
     damaged = bool(report.problems)
     run("read the schema version", lambda: _check_schema(ledger, report))
     if not damaged:
-        run("check the monthly totals", lambda: _check_monthly_totals(ledger, report, repair))
+        run("check the monthly totals", lambda: _check_monthly_totals(ledger, report, repair or repair_totals_only))
     run("list the certificate files", lambda: _check_strays(ledger, report, repair))
     run("check the certificate files", lambda: _check_certificates(ledger, report, today))
     if damaged:
@@ -67,27 +87,37 @@ def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False) -> Repor
                                "damaged (restore a backup: 'cpe restore FILE --force')")
     else:
         run("read the records", lambda: _check_records(ledger, report, today))
+        run("read the trash", lambda: _check_trash(ledger, report, today))
+    if not repair_totals_only:
+        _check_lost_and_found(ledger, report)
+        _check_leftovers(ledger, report, repair)
     return report
 
 
 def _check_integrity(ledger: Ledger, report: Report) -> None:
     rows = integrity.integrity_check(ledger, _INTEGRITY_LINES)
     if rows != ["ok"]:
-        report.problems.extend(f"database: {line}" for row in rows for line in row.splitlines()
-                               if line.strip() and not line.startswith("*** in database"))
+        for line in (line for row in rows for line in row.splitlines()):
+            if line.strip() and not line.startswith("*** in database"):
+                report.serious_problem(f"database: {line}")
 
 
 def _check_schema(ledger: Ledger, report: Report) -> None:
     application_id, version = integrity.schema_marks(ledger)
     report.schema_version = version
     if application_id != schema.APPLICATION_ID:
-        report.problems.append(f"database: application id {application_id:#x} is not cpe's")
+        report.serious_problem(f"database: application id {application_id:#x} is not cpe's")
     if version != schema.SCHEMA_VERSION:
-        report.problems.append(f"database: schema version {version}, expected {schema.SCHEMA_VERSION}")
+        report.serious_problem(f"database: schema version {version}, expected {schema.SCHEMA_VERSION}")
+    for difference in integrity.schema_differences(ledger, version):
+        report.serious_problem(f"database: schema: {difference} (not what cpe's migrations make; restore a "
+                               "backup: 'cpe restore FILE --force')")
+    if integrity.migrations_table_problem(ledger) is not None:
+        return
     applied = integrity.applied_migrations(ledger)
     missing = [step.__name__ for step in schema.MIGRATIONS if step.__name__ not in applied]
     if missing:
-        report.problems.append(f"database: migrations not recorded as applied: {', '.join(missing)}")
+        report.serious_problem(f"database: migrations not recorded as applied: {', '.join(missing)}")
 
 
 def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool) -> None:
@@ -107,9 +137,11 @@ def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool) -> None:
 
 
 def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
-    """Files in ``certificates/`` that nothing names; listed (and removed) under the write lock,
-    so that a concurrent ``cpe add`` between copying its file and committing is never mistaken for one."""
+    """Files in ``certificates/`` that nothing names; listed (and moved to ``lost+found/``) under the write
+    lock, so that a concurrent ``cpe add`` between copying its file and committing is never mistaken for one.
+    A stray is never deleted: a file no record names may still be the only copy of a certificate."""
     folder = certificates.certificates_dir(ledger.home)
+    moved = False
     with ledger.write():
         known = integrity.referenced_certificates(ledger) | {certificates.incoming_dir(ledger.home).name}
         with os.scandir(folder) as entries:
@@ -121,27 +153,78 @@ def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
                 report.problems.append(f"stray folder {shown} (no record names it; verify --repair leaves folders "
                                        "alone: move it out yourself)")
             elif repair:
-                os.unlink(entry.path)
-                report.repaired.append(f"stray file {shown}: removed")
+                try:
+                    kept = certificates.move_to_lost_and_found(ledger.home, folder / entry.name)
+                except OSError as problem:
+                    report.problems.append(f"stray file {shown} could not be moved to {certificates.LOST_AND_FOUND}/ "
+                                           f"({problem.strerror or problem})")
+                    continue
+                moved = True
+                report.repaired.append(f"stray file {shown}: moved to {certificates.LOST_AND_FOUND}/{kept} "
+                                       "(no record names it; look at it, then delete it)")
             else:
-                report.problems.append(f"stray file {shown} (no record names it; 'cpe verify --repair' removes it)")
-    if report.repaired:
+                report.problems.append(f"stray file {shown} (no record names it; 'cpe verify --repair' moves it to "
+                                       f"{certificates.LOST_AND_FOUND}/)")
+    if moved:
         certificates.fsync_dir(folder)
+        certificates.fsync_dir(certificates.lost_and_found_dir(ledger.home))
+
+
+def _check_lost_and_found(ledger: Ledger, report: Report) -> None:
+    """What cpe set aside for the user to look at: each entry of ``lost+found/`` is listed until it is removed."""
+    folder = certificates.lost_and_found_dir(ledger.home)
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else "") for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in names:
+        report.repaired.append(f"note: {certificates.LOST_AND_FOUND}/{name} was set aside by cpe (a stray "
+                               "certificate, or what a restore replaced); no record needs it: look at it, then "
+                               "delete it")
+
+
+def _check_leftovers(ledger: Ledger, report: Report, repair: bool) -> None:
+    """What killed restores left beside the home; ``--repair`` removes what is provably abandoned."""
+    found = swap.leftovers_beside(ledger.home)
+    if not found:
+        return
+    removed = set()
+    if repair:
+        from .restore import clean_leftovers
+
+        removed = set(clean_leftovers(ledger.home))
+    for path in found:
+        if path in removed:
+            report.repaired.append(f"leftover of an interrupted 'cpe restore' {path}: removed")
+        else:
+            report.repaired.append(f"note: {path} is a leftover of an interrupted 'cpe restore' ('cpe verify "
+                                   "--repair' or the next 'cpe restore' removes it once no command uses it)")
 
 
 def _check_certificates(ledger: Ledger, report: Report, today: date) -> None:
+    """Every file a record or trash entry names; a file several name (stored by content) is read once."""
     owned: list[tuple[str, Certificate]] = [(f"record {record_id}", certificate)
                                             for record_id, certificate in integrity.record_certificates(ledger)]
     in_trash = trash.entries(ledger, today)
     report.trash = len(in_trash)
     owned.extend((f"record {entry.record_id} in the trash", entry.certificate)
                  for entry in in_trash if entry.certificate is not None)
+    files_seen: dict[tuple[str, str, int], str | None] = {}
+    good_files: set[str] = set()
     for owner, certificate in owned:
-        problem = _certificate_problem(ledger, certificate)
+        key = (certificate.stored_name, certificate.sha256, certificate.size)
+        if key not in files_seen:
+            files_seen[key] = _certificate_problem(ledger, certificate)
+        problem = files_seen[key]
         if problem:
-            report.problems.append(f"{owner}: {problem}")
+            if not is_safe_stored_name(certificate.stored_name):
+                report.serious_problem(f"{owner}: {problem}")
+            else:
+                report.problems.append(f"{owner}: {problem}")
         else:
-            report.certificates += 1
+            good_files.add(certificate.stored_name)
+    report.certificates = len(good_files)
 
 
 def _certificate_problem(ledger: Ledger, certificate: Certificate) -> str | None:
@@ -184,21 +267,52 @@ def _check_records(ledger: Ledger, report: Report, today: date) -> None:
         check = check_record({name: None if raw[name] is None else str(raw[name]) for name in FIELD_ORDER}, today,
                              date_required=True)
         if check.errors:
-            report.problems.append(f"record {record_id}: today's rules refuse it: "
+            report.serious_problem(f"record {record_id}: today's rules refuse it: "
                                    + "; ".join(message for _, message in check.errors))
             continue
         cleaned = check.record
         if hundredths != to_hundredths(cleaned.credits):
-            report.problems.append(f"record {record_id}: stored hundredths {hundredths} do not match credits "
+            report.serious_problem(f"record {record_id}: stored hundredths {hundredths} do not match credits "
                                    f"{credits} (totals would be wrong)")
         if completed_on != cleaned.completed_on.isoformat():
-            report.problems.append(f"record {record_id}: date {completed_on!r} is not stored as YYYY-MM-DD "
+            report.serious_problem(f"record {record_id}: date {completed_on!r} is not stored as YYYY-MM-DD "
                                    "(date windows would miss it)")
         if tags != " ".join(cleaned.tags):
-            report.problems.append(f"record {record_id}: tags {tags!r} are not stored as cpe stores them "
+            report.serious_problem(f"record {record_id}: tags {tags!r} are not stored as cpe stores them "
                                    f"({' '.join(cleaned.tags)!r}: sorted, one space apart); the tag filter and "
                                    f"'cpe status' could miss them; fix with 'cpe edit {record_id} --tag ...'")
         for name in _STORED_CANONICALLY:
             if raw[name] != getattr(cleaned, name):
-                report.problems.append(f"record {record_id}: {name.replace('_', ' ')} {raw[name]!r} is not stored "
+                report.serious_problem(f"record {record_id}: {name.replace('_', ' ')} {raw[name]!r} is not stored "
                                        f"as cpe stores it ({getattr(cleaned, name)!r})")
+
+
+def _check_trash(ledger: Ledger, report: Report, today: date) -> None:
+    """Trash entries are records waiting for ``cpe rm --undo``: each must be one ``cpe add`` would accept,
+    naming (if any) a certificate file by a name cpe gives, the same one its row names."""
+    for entry_id, record_id, stored, raw in integrity.trash_rows(ledger):
+        owner = f"record {record_id} in the trash"
+        try:
+            data = json.loads(raw)
+        except (TypeError, ValueError, RecursionError):
+            report.serious_problem(f"{owner}: its saved row is not readable JSON")
+            continue
+        if not isinstance(data, dict):
+            report.serious_problem(f"{owner}: its saved row is not a record")
+            continue
+        values = {"title": data.get("title"), "credits": data.get("credits"),
+                  "field_of_study": data.get("field_of_study"), "state": data.get("state"),
+                  "date": data.get("completed_on"), "delivery_method": data.get("delivery_method"),
+                  "provider": data.get("provider"), "description": data.get("description"),
+                  "source": data.get("source"), "tags": data.get("tags") or ""}
+        check = check_record({name: None if values[name] is None else str(values[name]) for name in FIELD_ORDER},
+                             today, date_required=True)
+        if check.errors:
+            report.serious_problem(f"{owner}: today's rules refuse it: "
+                                   + "; ".join(message for _, message in check.errors))
+        named = data.get("certificate_stored")
+        if named != stored:
+            report.serious_problem(f"{owner}: its saved row names certificate {named!r} but the entry names "
+                                   f"{stored!r}")
+        elif stored is not None and not is_safe_stored_name(stored):
+            report.serious_problem(f"{owner}: certificate name {stored!r} is not one cpe gives a stored file")

@@ -17,12 +17,15 @@ per-row work into SQLite's C loop, since they must keep pace with plain
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from ..core.views import Filters
-from .ledger import Ledger, translate_error, utc_timestamp, where_clause
+from ..core.errors import CpeError
+from .ledger import DATABASE_NAME, Ledger, translate_error, utc_timestamp, where_clause
 from ..core.records import Certificate
 from ..core.serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
 
@@ -92,7 +95,8 @@ def snapshot(ledger: Ledger):
 # -- import ---------------------------------------------------------------
 
 STAGED_COLUMNS = ("line", "title", "credits", "credits_hundredths", "field_of_study", "state", "completed_on",
-                  "delivery_method", "provider", "description", "source", "tags", "certificate_path")
+                  "delivery_method", "provider", "description", "source", "tags", "certificate_path",
+                  "certificate_check")  # certificate_check: the file's identity when checked (certificate_source)
 _RECORD_COLUMNS = ("title", "credits", "credits_hundredths", "field_of_study", "state", "completed_on",
                    "delivery_method", "provider", "description", "source", "tags", "certificate_name",
                    "certificate_stored", "certificate_sha256", "certificate_size")
@@ -109,7 +113,7 @@ def create_staging(ledger: Ledger) -> None:
             line INTEGER PRIMARY KEY, title TEXT, credits TEXT, credits_hundredths INTEGER,
             field_of_study TEXT, state TEXT, completed_on TEXT, delivery_method TEXT, provider TEXT,
             description TEXT, source TEXT, tags TEXT NOT NULL DEFAULT '', certificate_path TEXT,
-            certificate_name TEXT, certificate_stored TEXT, certificate_sha256 TEXT, certificate_size INTEGER,
+            certificate_check TEXT, certificate_name TEXT, certificate_stored TEXT, certificate_sha256 TEXT, certificate_size INTEGER,
             keep INTEGER NOT NULL DEFAULT 0)""")
 
 
@@ -146,10 +150,39 @@ def mark_new_rows(ledger: Ledger) -> tuple[int, int, int]:
     return rows, kept, hundredths
 
 
-def kept_certificate_paths(ledger: Ledger) -> list[tuple[int, str]]:
-    """(line, path) of the new rows that attach a file, in file order."""
-    return ledger.conn.execute("SELECT line, certificate_path FROM temp.cpe_import "
+def kept_certificates(ledger: Ledger) -> list[tuple[int, str, str]]:
+    """(line, path, identity when checked) of the new rows that attach a file, in file order."""
+    return ledger.conn.execute("SELECT line, certificate_path, certificate_check FROM temp.cpe_import "
                                "WHERE keep AND certificate_path IS NOT NULL ORDER BY line").fetchall()
+
+
+def ledger_exists(home: Path) -> bool:
+    """Whether ``home`` has a database (of any kind: opening it says what is wrong with it)."""
+    return os.path.lexists(home / DATABASE_NAME)
+
+
+@contextmanager
+def scratch_ledger(home: Path) -> Iterator[Ledger]:
+    """A private, temporary database (on disk, gone when closed) to stage an import into before a home exists.
+
+    It has an empty ``records`` table with the identity columns, so
+    ``mark_new_rows`` counts duplicates within the file exactly as in a new ledger.
+    """
+    try:
+        conn = sqlite3.connect("", isolation_level=None)
+        conn.execute(f"CREATE TABLE main.records ({', '.join(_IDENTITY)})")
+    except sqlite3.Error as problem:
+        raise CpeError.failed(f"could not create a temporary database to check the import: {problem}") from None
+    try:
+        yield Ledger(home, conn)
+    finally:
+        conn.close()
+
+
+def copy_staging(source: Ledger, target: Ledger) -> None:
+    """The staged rows of ``source`` (a scratch ledger) into ``target``'s staging table (``create_staging`` first)."""
+    fill_staging(target, source.conn.execute(
+        f"SELECT {', '.join(STAGED_COLUMNS)} FROM temp.cpe_import ORDER BY line"))
 
 
 def attach_staged(ledger: Ledger, line: int, certificate: Certificate) -> None:

@@ -81,3 +81,18 @@ def stored_rows(ledger: Ledger) -> Iterator[tuple]:
     yield from ledger.conn.execute(
         "SELECT id, title, credits, credits_hundredths, field_of_study, state, completed_on, delivery_method, "
         "provider, description, source, tags FROM records ORDER BY id")
+
+
+def schema_differences(ledger: Ledger, version: int) -> list[str]:
+    """How the ledger's schema differs from what cpe's migrations make for ``version`` (``schema.py``)."""
+    return schema.schema_differences(ledger.conn, version)
+
+
+def trash_rows(ledger: Ledger) -> Iterator[tuple[int, int, str | None, str]]:
+    """Every trash entry as stored: (entry id, record id, certificate_stored, the record's JSON), by id."""
+    yield from ledger.conn.execute("SELECT id, record_id, certificate_stored, record FROM trash ORDER BY id")
+
+
+def migrations_table_problem(ledger: Ledger) -> str | None:
+    """What is wrong with sqlite-utils' record of applied migrations, if anything (``schema.py``)."""
+    return schema.migrations_table_problem(ledger.conn)

@@ -101,13 +101,31 @@ def _ensure_private_dir(path: Path) -> None:
 
 
 def prepare_home(home: Path) -> Path:
-    """Create the home layout if missing; return the database path."""
+    """Create the home layout if missing; return the database path.
+
+    A home whose ``certificates/`` holds files but whose database is missing
+    or empty lost its ledger: that is an error (nothing is created), never a
+    new empty ledger beside the orphaned certificates (``check_not_lost``).
+    A home missing because ``cpe restore`` was interrupted between the two
+    renames of its fallback swap is put back first (``swap.settle_home``).
+    """
+    if not os.path.lexists(home):
+        from .swap import settle_home
+
+        settle_home(home)
+    check_not_lost(home)
     parent = home.parent
     if not parent.exists():
-        try:
-            parent.mkdir(parents=True, mode=0o700)
-        except OSError as problem:
-            raise CpeError.failed(f"cannot create {parent}: {problem.strerror}") from None
+        # Each missing folder above the home 0700 whatever the umask (mkdir -p would make the upper ones 0777
+        # under umask 000).
+        for folder in reversed([folder for folder in [parent, *parent.parents] if not os.path.lexists(folder)]):
+            try:
+                os.mkdir(folder, 0o700)
+                os.chmod(folder, 0o700)
+            except FileExistsError:
+                pass  # another cpe process made it at the same moment
+            except OSError as problem:
+                raise CpeError.failed(f"cannot create {folder}: {problem.strerror}") from None
     _ensure_private_dir(home)
     _ensure_private_dir(certificates.certificates_dir(home))
     _ensure_private_dir(certificates.incoming_dir(home))
@@ -123,6 +141,51 @@ def prepare_home(home: Path) -> Path:
     return database
 
 
+def holds_certificates(home: Path) -> bool:
+    """Whether ``certificates/`` holds anything but the (empty) ``.incoming/`` folder."""
+    try:
+        with os.scandir(certificates.certificates_dir(home)) as entries:
+            return any(entry.name != ".incoming" for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def database_state(home: Path) -> str:
+    """"missing", "empty" (zero bytes), "present", or "other" (not a regular file) for ``home``'s database."""
+    try:
+        info = os.lstat(home / DATABASE_NAME)
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:
+        return "missing"
+    if not stat.S_ISREG(info.st_mode):
+        return "other"
+    return "present" if info.st_size else "empty"
+
+
+def check_not_lost(home: Path) -> None:
+    """Refuse a home that holds certificates but lost its database (deleted, emptied, not synced)."""
+    state = database_state(home)
+    if state in ("missing", "empty") and holds_certificates(home):
+        raise CpeError.failed(f"{home} holds certificate files but its database {home / DATABASE_NAME} is "
+                              f"{'missing' if state == 'missing' else 'empty (0 bytes)'}: the ledger was lost. "
+                              "Nothing was changed; restore it from a backup: cpe restore BACKUP --force")
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` now; None when there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def replaced_error(shown: str) -> CpeError:
+    return CpeError.failed(f"the ledger {shown} was replaced (by 'cpe restore') while this command waited; "
+                           "nothing was written: run it again")
+
+
 def translate_error(problem: sqlite3.Error, shown: str) -> CpeError:
     """A SQLite error as the message a user can act on (``shown``: the database's path).
 
@@ -134,7 +197,7 @@ def translate_error(problem: sqlite3.Error, shown: str) -> CpeError:
                                "try again when it has finished")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return CpeError.failed(f"{shown} is damaged or not a SQLite database ({text}); "
-                               "restore it from a backup")
+                               "restore it from a backup: cpe restore BACKUP --force")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return CpeError.failed(f"cannot write to {shown} ({text}); check the folder's permissions")
     if "disk" in text or "full" in text:
@@ -170,18 +233,51 @@ def where_clause(filters: Filters) -> tuple[str, list]:
 class Ledger:
     """One open ledger. Use ``open_ledger`` to get one."""
 
-    def __init__(self, home: Path, conn: sqlite3.Connection):
+    def __init__(self, home: Path, conn: sqlite3.Connection, identity: tuple[int, int] | None = None):
         self.home = home
         self.conn = conn
         self.shown = str(home / DATABASE_NAME)
+        # (device, inode) of the database file this connection opened: a write first checks that it is still
+        # the file at the home's path, so nothing commits into a ledger that ``cpe restore`` replaced.
+        self.identity = identity
+        self._changes: certificates.FileChanges | None = None
 
     # -- transactions -------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[None]:
-        """One write transaction holding SQLite's write lock from the start."""
+        """One write transaction holding SQLite's write lock from the start.
+
+        Certificate files staged (``stage_certificate``) or released (``release_certificate``) inside it
+        are settled with it, under the same lock: kept or removed at the commit, undone if it fails.
+        """
         self._begin_immediate(wait=True)
-        with self._committing():
-            yield
+        if certificates.has_incoming(self.home):
+            self._recover_incoming()  # a killed command's marks, settled before this one makes its own
+        changes = certificates.FileChanges(self.home, self.certificate_is_owned, self._stored_by_content)
+        self._changes = changes
+        certificates.activate(changes)
+        try:
+            with self._committing(changes):
+                yield
+        finally:
+            certificates.deactivate(changes)
+            self._changes = None
+        changes.committed()
+
+    def stage_certificate(self, source: Path | int, original_name: str | None = None) -> Certificate:
+        """Store a certificate file within the open write transaction (see ``certificates.FileChanges``)."""
+        assert self._changes is not None, "stage_certificate runs inside write()"
+        return self._changes.stage(source, original_name)
+
+    def release_certificate(self, stored_name: str | None) -> None:
+        """Within the open write transaction: nothing here names this file any more unless another record does."""
+        assert self._changes is not None, "release_certificate runs inside write()"
+        self._changes.release(stored_name)
+
+    def _stored_by_content(self, sha256: str, size: int) -> list[str]:
+        return [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT certificate_stored FROM records WHERE certificate_sha256 = ? AND certificate_size = ? "
+            "AND certificate_stored IS NOT NULL LIMIT 4", (sha256, size))]
 
     def _begin_immediate(self, *, wait: bool) -> bool:
         """Take the write lock; without ``wait``, say False at once when another command holds it."""
@@ -198,20 +294,41 @@ class Ledger:
         finally:
             if not wait:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
+        if self.identity is not None and file_identity(self.home / DATABASE_NAME) != self.identity:
+            # The file this connection has open is no longer the ledger (a restore swapped the home while
+            # this command waited for the lock): committing here would report a change that is already gone.
+            self.conn.execute("ROLLBACK")
+            raise replaced_error(self.shown)
         return True
 
     @contextmanager
-    def _committing(self) -> Iterator[None]:
+    def _committing(self, changes: certificates.FileChanges | None = None) -> Iterator[None]:
         """Commit the open transaction when the block succeeds; roll it back, whatever was raised, when not."""
         try:
             yield
+            if changes is not None:
+                changes.before_commit()
             self.conn.execute("COMMIT")
         except BaseException as problem:
+            if changes is not None:
+                self._undo_files(changes)
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(problem, sqlite3.Error):
                 raise translate_error(problem, self.shown) from None
             raise
+
+    def _undo_files(self, changes: certificates.FileChanges) -> None:
+        """Undo a failed transaction's file changes under the write lock (taken again if a failed COMMIT let it go;
+        if even that fails, the marks stay for the next command's recovery)."""
+        if not (changes.created or changes.aside):
+            return
+        try:
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+            changes.undo()
+        except (sqlite3.Error, OSError):
+            pass
 
     def recover(self) -> None:
         """Undo what a killed command left half-done (see certificates.py).
@@ -225,11 +342,14 @@ class Ledger:
         if not self._begin_immediate(wait=False):
             return  # a live writer holds the lock; it, or the next command, finishes the job
         with self._committing():
-            try:
-                certificates.recover_incoming(self.home, self.certificate_is_owned)
-            except OSError as problem:
-                raise CpeError.failed(f"cannot finish an interrupted command's cleanup in "
-                                      f"{certificates.incoming_dir(self.home)}: {problem.strerror}") from None
+            self._recover_incoming()
+
+    def _recover_incoming(self) -> None:
+        try:
+            certificates.recover_incoming(self.home, self.certificate_is_owned)
+        except OSError as problem:
+            raise CpeError.failed(f"cannot finish an interrupted command's cleanup in "
+                                  f"{certificates.incoming_dir(self.home)}: {problem.strerror}") from None
 
     def certificate_is_owned(self, stored_name: str) -> bool:
         """Whether a record, or a record in the trash (kept for ``cpe rm --undo``), names this stored file."""
@@ -239,20 +359,11 @@ class Ledger:
 
     # -- writing ------------------------------------------------------
     def add(self, record: Record, certificate_file: Path | None = None) -> AddResult:
-        """Add one record (and copy its certificate) atomically."""
-        staged: Certificate | None = None
-        try:
-            with self.write():
-                if certificate_file is not None:
-                    staged = certificates.stage_certificate(self.home, certificate_file)
-                duplicate_of = self.find_duplicate(record)
-                new_id = self._insert(record, staged)
-        except BaseException:  # nothing was committed (a failed COMMIT included): the copy goes too
-            if staged is not None:
-                certificates.abandon_staged(self.home, staged)
-            raise
-        if staged is not None:
-            certificates.finish_staged(self.home, staged)
+        """Add one record (and store its certificate) atomically."""
+        with self.write():
+            staged = self.stage_certificate(certificate_file) if certificate_file is not None else None
+            duplicate_of = self.find_duplicate(record)
+            new_id = self._insert(record, staged)
         return AddResult(id=new_id, duplicate_of=duplicate_of)
 
     def _insert(self, record: Record, certificate: Certificate | None) -> int:
@@ -352,6 +463,12 @@ class Ledger:
             raise CpeError.failed(f"no record with id {record_id}")
         return _stored_record(row)
 
+    def recent_ids(self, prefix: str, limit: int) -> list[tuple[int, str, str]]:
+        """(id, date, title) of records whose id starts with ``prefix``, newest id first (TAB completion)."""
+        rows = self.conn.execute("SELECT id, completed_on, title FROM records WHERE CAST(id AS TEXT) LIKE ? "
+                                 "ORDER BY id DESC LIMIT ?", (f"{prefix}%", limit))
+        return [tuple(row) for row in rows]
+
     def providers_used(self, limit: int = 8) -> list[str]:
         """Providers from earlier records, most recently used first, for the form's suggestions."""
         rows = self.conn.execute(
@@ -421,14 +538,11 @@ def open_ledger(home: Path) -> Iterator[Ledger]:
     """
     database = prepare_home(home)
     shown = str(database)
-    try:
-        conn = sqlite3.connect(database, timeout=busy_timeout_seconds(), isolation_level=None)
-    except sqlite3.Error as problem:
-        raise translate_error(problem, shown) from None
-    ledger = Ledger(home, conn)
+    conn, identity, outdated = _connect(database, shown)
+    ledger = Ledger(home, conn, identity)
     try:
         try:
-            if schema.check_compatible(conn, shown):
+            if outdated:
                 _switch_to_wal(conn)
                 schema.migrate(conn, shown)
         except sqlite3.Error as problem:
@@ -437,3 +551,32 @@ def open_ledger(home: Path) -> Iterator[Ledger]:
         yield ledger
     finally:
         conn.close()
+
+
+def _connect(database: Path, shown: str) -> tuple[sqlite3.Connection, tuple[int, int], bool]:
+    """Connect and read the ledger's marks; return the connection, the identity of the file it opened, and
+    whether the ledger needs migrating.
+
+    The file at the path is looked at before the connection opens it and again after the first read (which
+    opens the ``-wal`` and ``-shm`` files beside it): the same file both times is the file opened. A restore
+    swapping the home in between makes it try again.
+    """
+    for _ in range(5):
+        before = file_identity(database)
+        try:
+            conn = sqlite3.connect(database, timeout=busy_timeout_seconds(), isolation_level=None)
+        except sqlite3.Error as problem:
+            raise translate_error(problem, shown) from None
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")  # no function with side effects from the schema itself
+            outdated = schema.check_compatible(conn, shown)
+        except sqlite3.Error as problem:
+            conn.close()
+            raise translate_error(problem, shown) from None
+        except BaseException:
+            conn.close()
+            raise
+        if before is not None and file_identity(database) == before:
+            return conn, before, outdated
+        conn.close()
+    raise replaced_error(shown)

@@ -166,7 +166,45 @@ def _add_tags_and_profiles(db) -> None:
                f"tags, credits_hundredths ON records BEGIN {take} {add} END")
 
 
-MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals, _add_tags_and_profiles)
+def _share_certificate_files(db) -> None:
+    """Certificates stored by content (issue 10, item 15): several records, and trash entries, may name one file.
+
+    ``certificate_stored`` was UNIQUE in ``records`` and ``trash``; SQLite
+    cannot drop a constraint, so both tables are rebuilt without it (every
+    row, id and column kept; their indexes and triggers, whatever earlier
+    migrations made, re-created as they were). New indexes find who names a
+    file (a file is removed only when nothing does) and a stored copy of a
+    given content. Existing files keep their names: a record names whichever
+    file holds its content, and new files are named by their SHA-256.
+    """
+    for table in ("records", "trash"):
+        _rebuild(db, table, "certificate_stored TEXT UNIQUE", "certificate_stored TEXT")
+    db.execute("CREATE INDEX records_by_certificate ON records (certificate_stored) "
+               "WHERE certificate_stored IS NOT NULL")
+    db.execute("CREATE INDEX records_by_content ON records (certificate_sha256, certificate_size) "
+               "WHERE certificate_sha256 IS NOT NULL")
+    db.execute("CREATE INDEX trash_by_certificate ON trash (certificate_stored) WHERE certificate_stored IS NOT NULL")
+
+
+def _rebuild(db, table: str, old_column: str, new_column: str) -> None:
+    """Re-create ``table`` with one column definition changed, keeping its rows, indexes and triggers."""
+    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    dependents = [sql for (sql,) in db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
+        "ORDER BY type, name", [table]).fetchall()]
+    head = f"CREATE TABLE {table} ("
+    if table_sql.count(old_column) != 1 or not table_sql.startswith(head):
+        raise sqlite3.DatabaseError(f"table {table} is not as cpe created it; cannot migrate it")
+    rebuilt = f"{table}_rebuilt"
+    db.execute(table_sql.replace(old_column, new_column).replace(head, f"CREATE TABLE {rebuilt} (", 1))
+    db.execute(f"INSERT INTO {rebuilt} SELECT * FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {rebuilt} RENAME TO {table}")
+    for sql in dependents:
+        db.execute(sql)
+
+
+MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals, _add_tags_and_profiles, _share_certificate_files)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -213,3 +251,91 @@ def migrate(conn: sqlite3.Connection, shown: str) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+# -- the schema a ledger must have ----------------------------------------------------------------
+
+_REFERENCES: dict[int, dict[tuple[str, str], tuple[str, str]]] = {}
+_MIGRATIONS_TABLE = "_sqlite_migrations"
+
+
+def reference_schema(version: int) -> dict[tuple[str, str], tuple[str, str]]:
+    """What cpe's first ``version`` migrations create: {(type, name): (table, normalised SQL)}, built once
+    per process by running them on an in-memory database."""
+    if version not in _REFERENCES:
+        import sqlite_utils
+
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            migrations = sqlite_utils.Migrations(MIGRATION_SET)
+            for step in MIGRATIONS[:version]:
+                migrations(name=step.__name__)(step)
+            migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
+            _REFERENCES[version] = schema_objects(conn)
+        finally:
+            conn.close()
+    return _REFERENCES[version]
+
+
+def schema_objects(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every table, index, trigger and view of a database: {(type, name): (table, normalised SQL)}.
+
+    sqlite-utils' own bookkeeping table (and its indexes) is left out: its exact text depends on the
+    sqlite-utils version that created it; ``migrations_table_problem`` checks it instead.
+    """
+    found = {}
+    for kind, name, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
+        if table == _MIGRATIONS_TABLE and (kind == "table" or (kind == "index" and name.startswith(
+                ("sqlite_autoindex_", f"idx_{_MIGRATIONS_TABLE}")))):
+            continue
+        found[(kind, name)] = (table, normalise_sql(sql))
+    return found
+
+
+def normalise_sql(sql: str | None) -> str:
+    """SQL text compared as SQLite reads it: case, spacing and identifier quotes do not matter, string
+    literals do."""
+    import re
+
+    if sql is None:
+        return ""
+    parts = re.split(r"('(?:[^']|'')*')", sql)
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            out.append(part)
+            continue
+        part = re.sub(r'["`\[\]]', "", part).lower()
+        part = re.sub(r"\s+", " ", part)
+        part = re.sub(r"\s*([(),;=<>])\s*", r"\1", part)
+        out.append(part)
+    return "".join(out).strip()
+
+
+def schema_differences(conn: sqlite3.Connection, version: int) -> list[str]:
+    """How a database's schema differs from what cpe's migrations make for ``version``, one line each
+    (empty: identical). Extra triggers, views, tables and indexes count, as do changed definitions."""
+    if not 1 <= version <= SCHEMA_VERSION:
+        return [f"schema version {version} is not one cpe made (1 to {SCHEMA_VERSION})"]
+    expected = reference_schema(version)
+    found = schema_objects(conn)
+    problems = []
+    for key in sorted(set(found) - set(expected)):
+        problems.append(f"{key[0]} {key[1]!r} (on {found[key][0]}) is not part of a cpe ledger")
+    for key in sorted(set(expected) - set(found)):
+        problems.append(f"{key[0]} {key[1]!r} is missing")
+    for key in sorted(set(expected) & set(found)):
+        if expected[key] != found[key]:
+            problems.append(f"{key[0]} {key[1]!r} is not defined as cpe defines it")
+    problem = migrations_table_problem(conn)
+    if problem:
+        problems.append(problem)
+    return problems
+
+
+def migrations_table_problem(conn: sqlite3.Connection) -> str | None:
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({_MIGRATIONS_TABLE})")}
+    kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (_MIGRATIONS_TABLE,)).fetchone()
+    if kind is None or kind[0] != "table" or not {"migration_set", "name", "applied_at"} <= columns:
+        return f"table {_MIGRATIONS_TABLE!r} (the record of applied migrations) is missing or not a table"
+    return None

@@ -48,10 +48,12 @@ def take_snapshot(ledger: Ledger, path: Path) -> Snapshot:
                                   f"({'; '.join(problems)}); a backup of it could not be restored: run 'cpe verify'")
         records = copy.execute("SELECT count(*) FROM records").fetchone()[0]
         trash = copy.execute("SELECT count(*) FROM trash").fetchone()[0]
-        rows = copy.execute("SELECT certificate_stored, certificate_sha256 FROM records "
-                            "WHERE certificate_stored IS NOT NULL UNION "
+        # One row per stored file, however many records and trash entries share it.
+        rows = copy.execute("SELECT certificate_stored, min(sha256) FROM ("
+                            "SELECT certificate_stored, certificate_sha256 AS sha256 FROM records "
+                            "WHERE certificate_stored IS NOT NULL UNION ALL "
                             "SELECT certificate_stored, json_extract(record, '$.certificate_sha256') FROM trash "
-                            "WHERE certificate_stored IS NOT NULL ORDER BY 1").fetchall()
+                            "WHERE certificate_stored IS NOT NULL) GROUP BY certificate_stored ORDER BY 1").fetchall()
     except sqlite3.Error as problem:
         raise CpeError.failed(f"could not take a snapshot of the database into {path.parent} ({problem}; "
                               "is the disk full?); nothing was written") from None
@@ -83,6 +85,7 @@ class Inspection:
     application_id: int = 0
     version: int = 0
     integrity: list[str] = field(default_factory=list)  # integrity_check's rows, ["ok"] when sound; [] when not run
+    schema: list[str] = field(default_factory=list)  # how its schema differs from what cpe makes for its version
 
 
 def inspect(database: Path) -> Inspection:
@@ -94,12 +97,65 @@ def inspect(database: Path) -> Inspection:
             application_id, version = schema.read_version(conn)
             if application_id != schema.APPLICATION_ID or version > schema.SCHEMA_VERSION:
                 return Inspection(application_id=application_id, version=version)
+            conn.execute("PRAGMA trusted_schema = OFF")
             problems = [row[0] for row in conn.execute(f"PRAGMA integrity_check({_INTEGRITY_LINES})")]
+            differences = schema.schema_differences(conn, version) if problems == ["ok"] else []
         finally:
             conn.close()
     except sqlite3.Error as problem:
         return Inspection(error=str(problem))
-    return Inspection(application_id=application_id, version=version, integrity=problems)
+    return Inspection(application_id=application_id, version=version, integrity=problems, schema=differences)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What the database in a home is, as far as replacing it goes."""
+
+    kind: str  # "missing", "empty" (no ledger in it yet), "ledger", "damaged" (SQLite cannot use it), "foreign"
+    records: int = 0
+    trash: int = 0
+    detail: str = ""
+
+
+def database_condition(database: Path) -> Condition:
+    """Look at a home's database before a restore replaces it: a sound ledger (and what it holds), a new empty
+    one, one SQLite cannot use (garbage, a zeroed header, a truncated or corrupt file), or a stranger's."""
+    import os
+    import stat as stat_module
+
+    try:
+        info = os.lstat(database)
+    except FileNotFoundError:
+        return Condition("missing")
+    if not stat_module.S_ISREG(info.st_mode):
+        return Condition("foreign", detail="not a regular file")
+    if info.st_size == 0:
+        return Condition("empty")
+    try:
+        conn = sqlite3.connect(database, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            application_id, version = schema.read_version(conn)
+            if application_id != schema.APPLICATION_ID:
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if application_id == 0 and version == 0 and not tables:
+                    return Condition("empty")
+                return Condition("foreign", detail="a SQLite database that is not a cpe ledger")
+            checked = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+            if checked != ["ok"]:
+                return Condition("damaged", detail="; ".join(checked))
+            records, trash = conn.execute(
+                "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM trash)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as problem:
+        if "locked" in str(problem) or "busy" in str(problem):
+            raise CpeError.failed(f"{database} is in use by another program ({problem}); "
+                                  "restore when no other cpe command is running") from None
+        return Condition("damaged", detail=str(problem))
+    except sqlite3.Error as problem:
+        return Condition("damaged", detail=str(problem))
+    return Condition("ledger", records=records, trash=trash)
 
 
 def prepare_restored(database: Path) -> None:

@@ -21,13 +21,16 @@ PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files import in a blink: no bar
 
 def export_csv(*, preset=None, start=None, end=None, year=None, source="all", field=None, tags=None,
                output_file: Path | None = None, force=False, raw=False) -> None:
-    from ...ops.exporter import write_csv_file, write_view_csv
+    from ...ops.exporter import check_output, is_standard_output, write_csv_file, write_view_csv
     from ...store.ledger import open_ledger
 
     filters = view_of(preset, start, end, year, source, field, tags)
-    if output_file is not None and str(output_file) == "-":
+    home = resolve_home()
+    if is_standard_output(output_file):  # -, /dev/stdout: standard output, as without -o (no --force needed)
         output_file = None
-    with open_ledger(resolve_home()) as ledger:
+    if output_file is not None:
+        check_output(output_file, force=force, home=home)  # a refused -o creates nothing, not even the home
+    with open_ledger(home) as ledger:
         if output_file is None:
             with output.utf8_stdout() as stream:
                 summary = write_view_csv(ledger, filters, stream, raw=raw)
@@ -42,12 +45,31 @@ def export_csv(*, preset=None, start=None, end=None, year=None, source="all", fi
 
 def export_zip(*, preset=None, start=None, end=None, year=None, source="all", field=None, tags=None,
                output_file: Path | None = None, force=False, skip_missing=False) -> None:
-    from ...ops.exporter import write_zip
+    from ...ops.exporter import check_output, is_standard_output, nothing_to_package, write_zip
+    from ...store.exchange import ledger_exists
     from ...store.ledger import open_ledger
 
     filters = view_of(preset, start, end, year, source, field, tags)
-    with open_ledger(resolve_home()) as ledger:
-        target, summary = write_zip(ledger, filters, output_file, force=force, skip_missing=skip_missing)
+    home = resolve_home()
+    to_stdout = is_standard_output(output_file)
+    # Refusals first, so that a failed export creates nothing (not even the home).
+    if output_file is not None and not to_stdout:
+        check_output(output_file, force=force, home=home)
+    if not ledger_exists(home):
+        raise nothing_to_package(filters)
+    stream = None
+    if to_stdout:
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            from ...core.errors import CpeError
+
+            raise CpeError.failed("standard output cannot take binary data here; give -o FILE.zip")
+    with open_ledger(home) as ledger:
+        target, summary = write_zip(ledger, filters, output_file, force=force, skip_missing=skip_missing,
+                                    stream=stream)
+    if stream is not None:
+        stream.flush()
     if summary.missing:
         shown = ", ".join(str(record_id) for record_id in summary.missing[:20])
         more = len(summary.missing) - 20
@@ -81,18 +103,18 @@ def _progress_bar(size: int | None) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def import_records(*, file: str, source=None, dry_run=False, raw=False, as_json=False) -> None:
+def import_records(*, file: str, source=None, dry_run=False, raw=False, as_json=False,
+                   certificates_dir: Path | None = None) -> None:
     from ...core.records import match_source
-    from ...ops.importer import import_rows, open_csv, read_header
-    from ...store.ledger import open_ledger
+    from ...ops.importer import import_into, open_csv, read_header
 
-    today = resolve_today()
+    home, today = resolve_home(), resolve_today()
     default_source = match_source(source) if source is not None else None
-    with open_csv(file, _stdin_bytes()) as csv_source, _progress_bar(csv_source.size) as progress:
+    with open_csv(file, _stdin_bytes(), certificates_dir) as csv_source, \
+            _progress_bar(csv_source.size) as progress:
         plan = read_header(csv_source, output.warn, progress)
-        with open_ledger(resolve_home()) as ledger:
-            result = import_rows(ledger, plan, today=today, default_source=default_source, dry_run=dry_run,
-                                 raw=raw, warn=output.warn)
+        result = import_into(home, plan, today=today, default_source=default_source, dry_run=dry_run, raw=raw,
+                             warn=output.warn)
     if not result.rows:
         output.warn(f"{csv_source.shown} has a header but no records")
     if as_json:
