@@ -563,8 +563,8 @@ def bench_size(size: int, cpe: Path, python: str, template: Path, fingerprint: s
                                 cpe_run("total", tty=True), args.runs, args.budget,
                                 check=lambda run: b"CPE" in run.output or b"cpe" in run.output.lower()))
     log(f"{label} records: cpe list --preset last-30-days (terminal)")
-    listed = Result("`cpe list --preset last-30-days` (terminal)", label, 4.0)
-    results.append(measure_pair(listed, floor, cpe_run("list", "--preset", "last-30-days", tty=True),
+    listed = Result("`cpe list --preset last-30-days --no-pager` (terminal)", label, 4.0)
+    results.append(measure_pair(listed, floor, cpe_run("list", "--preset", "last-30-days", "--no-pager", tty=True),
                                 args.runs, args.budget))
     log(f"{label} records: TAB completion")
     completion_env = {"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": "cpe total --pre", "COMP_CWORD": "2"}

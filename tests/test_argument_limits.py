@@ -137,7 +137,7 @@ def test_an_import_row_with_an_invisible_title_is_a_row_problem(cpe, tmp_path):
     (tmp_path / "x.csv").write_text("title,credits,field_of_study,delivery_method,date,provider\n"
                                     "\u200b,1,Taxes,Group Live,2026-05-01,P\n")
     result = cpe("import", str(tmp_path / "x.csv"))
-    assert result.exit_code == 2 and "line 2 (title): title has no visible character" in only_error(result)
+    assert result.exit_code == 2 and 'line 2, column "title": title has no visible character' in only_error(result)
 
 
 # -- the environment ------------------------------------------------------------------------------------

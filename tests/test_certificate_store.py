@@ -219,3 +219,49 @@ def test_the_migration_keeps_totals_triggers_and_the_trash_working(cpe, home):
     assert cpe("verify").exit_code == 0
     shown = json.loads(cpe("show", "1", "--json").stdout)
     assert shown["title"] == "Old 0"
+
+
+# -- killed at the exact steps of the protocol -------------------------------------------------------
+
+KILLED_AFTER_COMMIT = r"""
+import os, sys
+from cpe_cli.store import certificates
+certificates.FileChanges.committed = lambda self: os._exit(9)  # killed right after the COMMIT
+sys.argv = ["cpe", *sys.argv[1:]]
+from cpe_cli.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize("others", [0, 1])
+def test_a_purge_killed_after_its_commit_is_settled_by_the_next_command(cpe, home, tmp_path, others):
+    import subprocess
+    import sys
+
+    certificate = tmp_path / "c.pdf"
+    certificate.write_bytes(b"%PDF purged while shared")
+    for n in range(1 + others):
+        assert cpe(*add_args(title=f"Course {n}", certificate=str(certificate))).exit_code == 0
+    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_COMMIT, "rm", "1", "--yes", "--purge"],
+                            capture_output=True, text=True, timeout=60)
+    assert killed.returncode == 9, killed.stderr
+    assert cpe(*add_args(title="Next command")).exit_code == 0  # a writing command settles the marks
+    assert list((home / "certificates" / ".incoming").iterdir()) == []
+    assert len(stored(home)) == others  # kept while record 2 names it, gone otherwise
+    assert cpe("verify").exit_code == 0
+
+
+def test_recovery_never_puts_back_a_copy_cut_short(cpe, home, tmp_path):
+    certificate = tmp_path / "c.pdf"
+    certificate.write_bytes(b"%PDF whole " * 1000)
+    assert cpe(*add_args(certificate=str(certificate))).exit_code == 0
+    [copy] = stored(home)
+    copy.unlink()  # the ledger names a file that is gone...
+    (home / "certificates" / ".incoming" / f"{copy.name}~0123456789ab").write_bytes(b"%PDF whole ")  # ...and a cut copy
+    assert cpe(*add_args(title="Next command")).exit_code == 0
+    assert stored(home) == []
+    assert list((home / "certificates" / ".incoming").iterdir()) == []
+    verify = cpe("verify")
+    assert verify.exit_code == 1 and f"certificate file certificates/{copy.name} (c.pdf) is missing" in verify.stdout
+    assert cpe(*add_args(title="Attached again", certificate=str(certificate))).exit_code == 0
+    assert cpe("verify").exit_code == 0  # storing the same content again brought the file back

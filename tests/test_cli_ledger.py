@@ -109,7 +109,7 @@ def test_list_json_has_the_contract_keys_newest_first(cpe):
     rows = json.loads(cpe("list", "--format", "json", "--preset", "all").stdout)
     assert [row["title"] for row in rows] == ["June", "Spring", "Old"]
     assert list(rows[0]) == ["id", "date", "title", "credits", "field_of_study", "delivery_method", "provider",
-                             "state", "source", "description", "certificate"]
+                             "state", "source", "description", "certificate", "tags"]
     assert rows[0]["credits"] == 2 and rows[1]["credits"] == 1.5
     assert rows[0]["state"] == "NY" and rows[0]["certificate"] is None
 
@@ -138,7 +138,8 @@ def test_list_table_shows_records_and_the_window_total(cpe):
 def test_list_csv_is_the_export_columns_oldest_first(cpe):
     seed(cpe)
     lines = cpe("list", "--format", "csv", "--preset", "all").stdout.splitlines()
-    assert lines[0] == "id,date,title,credits,field_of_study,delivery_method,provider,state,source,description,certificate"
+    assert lines[0] == ("id,date,title,credits,field_of_study,delivery_method,provider,state,source,description,"
+                        "certificate,tags")
     assert [line.split(",")[2] for line in lines[1:]] == ["Old", "Spring", "June"]
 
 
@@ -196,7 +197,8 @@ def test_preset_edges_through_the_cli(cpe, day, preset, inside):
 def test_total_json(cpe):
     seed(cpe)
     data = json.loads(cpe("total", "--json", "--source", "external").stdout)
-    assert data == {"total": 2.0, "count": 1, "from": "2026-01-01", "to": "2026-06-11", "source": "external"}
+    assert data == {"total": 2.0, "count": 1, "from": "2026-01-01", "to": "2026-06-11", "source": "external",
+                    "field": None, "tags": []}
     data = json.loads(cpe("total", "--json", "--preset", "all").stdout)
     assert data["from"] is None and data["to"] is None and data["total"] == 6.5 and data["count"] == 3
 

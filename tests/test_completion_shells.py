@@ -86,9 +86,10 @@ def after_tab(child: pexpect.spawn, line: str, tabs: int = 1, shell: str = "") -
     for _ in range(tabs):
         time.sleep(0.3)
         child.send("\t")
+        quiet = 1.2 if shell == "fish" else 0.5  # fish runs cpe twice a TAB (is-args, then get-args)
         while True:  # until the shell has been quiet for a moment: cpe answered and the screen is drawn
             try:
-                shown += child.read_nonblocking(65536, timeout=0.4)
+                shown += child.read_nonblocking(65536, timeout=quiet)
             except pexpect.TIMEOUT:
                 break
     child.send("\x03")

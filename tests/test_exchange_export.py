@@ -35,7 +35,7 @@ def test_header_and_columns_are_the_contract_oldest_first_credits_as_stored(cpe,
     assert result.exit_code == 0, result.stderr
     assert out(result).startswith(",".join(COLUMNS) + "\r\n")
     assert COLUMNS == ("id", "date", "title", "credits", "field_of_study", "delivery_method", "provider", "state",
-                       "source", "description", "certificate")
+                       "source", "description", "certificate", "tags")
     rows = as_dicts(out(result))
     assert [(r["id"], r["date"]) for r in rows] == [("3", "2025-05-05"), ("1", "2026-03-01"), ("4", "2026-03-01"),
                                                    ("2", "2026-06-01")]
@@ -52,7 +52,7 @@ def test_rfc4180_quoting_crlf_and_utf8(cpe, home):
     result = cpe("export", "csv")
     text = out(result)
     assert text == ",".join(COLUMNS) + "\r\n" + '1,2026-06-01,"Ünïcödé ""quoted"", 漢字 ✓",2,Regulatory Ethics,' \
-        'Group Live,AICPA,,external,"first\nsecond",\r\n'
+        'Group Live,AICPA,,external,"first\nsecond",,\r\n'
     assert result.stdout_bytes == text.encode("utf-8")
 
 
@@ -258,7 +258,7 @@ def test_only_free_text_can_start_like_a_formula():
     from cpe_cli.core.serialize import FORMULA_TRIGGERS, FREE_TEXT
 
     assert set(COLUMNS) - set(FREE_TEXT) == {"id", "date", "credits", "field_of_study", "delivery_method", "state",
-                                             "source"}
+                                             "source", "tags"}  # tags are lowercase words and hyphens: never a formula
     names = (*catalog.FIELD_NAMES, *catalog.DELIVERY_NAMES, *catalog.JURISDICTIONS, *catalog.SOURCES)
     assert not [name for name in names if name.startswith(FORMULA_TRIGGERS)]
     assert not [name for name in names if any(char in name for char in ',"\r\n')]

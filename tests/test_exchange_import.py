@@ -99,7 +99,9 @@ def test_a_missing_required_column_is_refused_before_any_row(cpe, home, tmp_path
 def test_a_semicolon_file_gets_a_hint(cpe, tmp_path):
     (tmp_path / "x.csv").write_text("title;credits;field;delivery;date;provider\r\nT;1;Taxes;Live;2026-01-01;P\r\n")
     result = cpe("import", str(tmp_path / "x.csv"))
-    assert result.exit_code == 2 and "reads comma-separated files" in only_error(result)
+    # The semicolons are detected (issue 12); the one unknown header is named with its closest match and --map.
+    assert result.exit_code == 2 and "delivery_method: closest 'delivery'" in error_line(result)
+    assert "--map 'delivery=delivery_method'" in error_line(result)
 
 
 def test_two_columns_for_one_field_are_refused(cpe, tmp_path):
@@ -126,7 +128,7 @@ def test_a_bad_value_is_refused_with_the_words_of_cpe_add(cpe, tmp_path, column,
     label = {"credits": "CPE Credits", "field": "Field of Study", "method": "Delivery Method",
              "day": "Completion Date", "title": "Course/Seminar Title", "provider": "Sponsor", "state": "State"}
     assert only_error(result) == (f"Error: 1 invalid row in {csv_file}, nothing imported: "
-                                  f"line 3 ({label[column]}): {add_message}")
+                                  f'line 3, column "{label[column]}": {add_message}')
     assert listed(cpe) == []
 
 
@@ -134,7 +136,7 @@ def test_the_date_is_required_in_an_import(cpe, tmp_path):
     csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, [platform_row(day="")])
     result = cpe("import", str(csv_file))
     assert result.exit_code == 2
-    assert "line 2 (Completion Date): date is required" in only_error(result)
+    assert 'line 2, column "Completion Date": date is required' in only_error(result)
 
 
 def test_line_numbers_count_physical_lines_and_every_field_is_reported(cpe, tmp_path):
@@ -144,11 +146,15 @@ def test_line_numbers_count_physical_lines_and_every_field_is_reported(cpe, tmp_
             platform_row(description="a\r\nb"),             # lines 7-8
             platform_row(method="")]                        # line 9
     csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, rows)
-    line = only_error(cpe("import", str(csv_file)))
-    assert line.startswith(f"Error: 2 invalid rows in {csv_file}, nothing imported: line 6 (CPE Credits): ")
-    assert "; line 6 (Field of Study): unknown field of study 'nope'" in line
-    assert "; line 6 (Completion Date): " in line
-    assert "; line 9 (Delivery Method): delivery method is required" in line
+    result = cpe("import", str(csv_file))
+    line = error_line(result)  # issue 12: one line per problem above the error line
+    assert line == f"Error: 2 invalid rows in {csv_file}, nothing imported (4 problems, listed above)"
+    problems = result.stderr.splitlines()
+    assert problems[0].startswith('line 6, column "CPE Credits": ')
+    assert problems[1] == "line 6, column \"Field of Study\": unknown field of study 'nope'"
+    assert problems[2].startswith('line 6, column "Completion Date": ')
+    assert problems[3] == 'line 9, column "Delivery Method": delivery method is required'
+    assert problems[4].startswith('accepted in column "Field of Study": Accounting, ')
 
 
 def test_the_first_20_problems_are_listed_then_counted_on_one_line(cpe, home, tmp_path):
@@ -158,19 +164,20 @@ def test_the_first_20_problems_are_listed_then_counted_on_one_line(cpe, home, tm
     csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, rows)
     result = cpe("import", str(csv_file))
     assert result.exit_code == 2
-    line = only_error(result)
-    assert line.startswith(f"Error: 30 invalid rows in {csv_file}, nothing imported: line 3 (CPE Credits)")
-    assert line.count("(CPE Credits)") == 20 and line.endswith("; and 10 more")
-    assert "line 41 (CPE Credits)" in line and "line 43" not in line
+    lines = result.stderr.splitlines()  # issue 12: one line per problem, the first 20, then a count
+    assert lines[-1] == f"Error: 30 invalid rows in {csv_file}, nothing imported (30 problems, listed above)"
+    assert sum(line.startswith('line ') for line in lines) == 20 and lines[20].startswith("... and 10 more problems")
+    assert 'line 41, column "CPE Credits"' in result.stderr and "line 43" not in result.stderr
     assert snapshot(home) == before
 
 
 def test_a_ragged_row_is_a_row_problem(cpe, tmp_path):
     (tmp_path / "x.csv").write_text(",".join(PLATFORM_HEADER) + "\n" + ",".join(platform_row()) + "\n"
                                     + "Short,1,Taxes\n" + ",".join(platform_row() + ["extra"]) + "\n")
-    line = only_error(cpe("import", str(tmp_path / "x.csv")))
-    assert "2 invalid rows" in line
-    assert "line 3: 3 cells where the header has 8; line 4: 9 cells where the header has 8" in line
+    result = cpe("import", str(tmp_path / "x.csv"))
+    assert "2 invalid rows" in error_line(result)
+    assert result.stderr.splitlines()[:2] == ["line 3: 3 cells where the header has 8",
+                                              "line 4: 9 cells where the header has 8"]
 
 
 def test_blank_lines_are_skipped(cpe, tmp_path):
@@ -191,7 +198,7 @@ def test_one_bad_row_in_many_leaves_the_home_byte_for_byte_unchanged(cpe, home, 
     rows[417] = platform_row(title="Bad", credits="1.001")
     csv_file = write_rows(tmp_path / "x.csv", PLATFORM_HEADER, rows)
     result = cpe("import", str(csv_file))
-    assert result.exit_code == 2 and "line 419 (CPE Credits)" in only_error(result)
+    assert result.exit_code == 2 and 'line 419, column "CPE Credits"' in only_error(result)
     assert snapshot(home) == before
 
 
@@ -297,9 +304,10 @@ def test_a_certificate_cell_attaches_the_file_beside_the_csv(cpe, home, tmp_path
 
 
 def test_certificate_names_without_files_are_one_warning_with_the_lines(cpe, tmp_path):
+    """With --skip-missing (issue 12: without it, each is an error of its line)."""
     rows = [own_row(title=f"C{n}", certificate="original.pdf" if n % 2 else "") for n in range(6)]
     csv_file = write_rows(tmp_path / "own.csv", OWN_HEADER, rows)
-    result = cpe("import", str(csv_file))
+    result = cpe("import", str(csv_file), "--skip-missing")
     assert result.exit_code == 0
     warnings = [line for line in result.stderr.splitlines() if not line.startswith("Imported ")]
     assert len(warnings) == 1 and result.stderr.count("Imported 6 records") == 1
@@ -336,7 +344,7 @@ def test_a_refused_certificate_file_is_a_row_problem(cpe, home, tmp_path, make, 
     csv_file = write_rows(tmp_path / "x.csv", list(PLATFORM_HEADER) + ["certificate"],
                           [platform_row(title="Fine") + [""], platform_row(title="Refused") + ["dir.pdf"]])
     line = only_error(cpe("import", str(csv_file)))
-    assert "line 3 (certificate): certificate" in line and message in line
+    assert 'line 3, column "certificate": certificate' in line and message in line
     assert snapshot(home) == before
 
 
@@ -486,7 +494,7 @@ def test_installed_script_imports_from_a_pipe_and_exports_it_back(home, cpe_proc
     assert result.stdout == ""
     exported = cpe_process("export", "csv")
     assert exported.stdout.splitlines()[1] == "1,2026-06-01,Piped in,2,Regulatory Ethics,Group Live,AICPA,CA," \
-                                              "external,,"
+                                              "external,,,"
     again = cpe_process("import", "-", input=data)
     assert "skipped 1 duplicate" in again.stderr
 

@@ -68,7 +68,7 @@ def test_a_certificate_that_is_a_link_hidden_or_outside_is_a_row_problem(cpe, ho
     result = cpe("import", str(csv_naming(download, cell)))
     assert result.exit_code == 2
     line = only_error(result)
-    assert "line 2 (certificate)" in line and words in line, line
+    assert 'line 2, column "certificate"' in line and words in line, line
     assert snapshot(home) == before
     assert SECRET not in stored_bytes(home)
 

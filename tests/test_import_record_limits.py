@@ -94,7 +94,7 @@ def test_an_import_with_a_bad_row_creates_no_home(cpe, home, tmp_path):
     csv_file = tmp_path / "bad.csv"
     csv_file.write_text(HEADER + ROW + "Bad,abc,Taxes,Group Live,2026-06-01,P\r\n")
     result = cpe("import", str(csv_file))
-    assert result.exit_code == 2 and "line 3 (credits)" in only_error(result)
+    assert result.exit_code == 2 and 'line 3, column "credits"' in only_error(result)
     assert not home.exists()
 
 

@@ -182,3 +182,23 @@ def test_cleaning_waits_for_nothing_and_is_quick(cpe, ledger, tmp_path):
     assert cpe("backup", str(out / "b.tar.gz")).exit_code == 0
     assert time.monotonic() - started < 5
     assert os.listdir(out) == ["b.tar.gz"]
+
+
+def test_sqlites_journal_beside_a_killed_backups_snapshot_goes_with_it(cpe, ledger, tmp_path):
+    """Found by the kill -9 harness: a backup killed while SQLite copied the snapshot leaves the copy and its
+    rollback journal; the journal of a live backup's copy stays."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for token in ("0123456789ab", "ba9876543210"):
+        (out / f".b.tar.gz.db-{token}").write_bytes(b"SQLite format 3\0")
+        (out / f".b.tar.gz.db-{token}-journal").write_bytes(b"journal")
+    orphan = out / ".b.tar.gz.db-aaaaaaaaaaaa-journal"  # its copy already gone
+    orphan.write_bytes(b"journal")
+    holder = hold(out / ".b.tar.gz.db-ba9876543210")
+    try:
+        assert cpe("backup", str(out / "b.tar.gz")).exit_code == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sorted(os.listdir(out)) == sorted(["b.tar.gz", ".b.tar.gz.db-ba9876543210",
+                                              ".b.tar.gz.db-ba9876543210-journal"])

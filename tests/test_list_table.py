@@ -86,6 +86,7 @@ def test_a_long_table_goes_through_the_pager(ledger, tmp_path):
                           dimensions=(5, 120), timeout=20)
     child.read()
     child.close()
+    assert child.exitstatus == 0
     assert "Ethics for California CPAs" in captured.read_text()
     captured.unlink()
     child = pexpect.spawn(installed_cpe(), ["list", "--preset", "all", "--no-pager"], env=env, encoding="utf-8",

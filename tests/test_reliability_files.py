@@ -375,15 +375,16 @@ def test_a_symlink_at_a_temporary_name_is_never_written_through(cpe, home, seede
     assert sorted(os.listdir(out)) == [link.name] and os.path.islink(link)
 
 
-def test_an_export_over_a_symlink_with_force_replaces_the_link_not_its_target(home, seeded, tmp_path, victim):
+def test_an_export_over_a_symlink_is_refused_even_with_force(home, seeded, tmp_path, victim):
+    """--force replaces only a regular file: neither the link nor what it points at is written (issue 10, 14)."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "records.csv").symlink_to(victim / "precious.txt")
     before = snapshot(victim)
     refused(run("export", "csv", "--output", str(out / "records.csv")), 2, "already exists; use --force")
-    assert run("export", "csv", "--preset", "all", "--output", str(out / "records.csv"), "--force").returncode == 0
-    assert not os.path.islink(out / "records.csv") and "Seed one" in (out / "records.csv").read_text()
-    assert snapshot(victim) == before
+    forced = run("export", "csv", "--preset", "all", "--output", str(out / "records.csv"), "--force")
+    assert forced.returncode == 2 and forced.stderr.startswith("Error: ")
+    assert os.path.islink(out / "records.csv") and snapshot(victim) == before
 
 
 def test_a_symlink_at_the_restore_staging_name_is_refused(cpe, home, seeded, tmp_path, victim, fixed_uuid,

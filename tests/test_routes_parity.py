@@ -58,6 +58,11 @@ VALUES = {
     "as_of": ["2026-06-01", "2030-01-01", "y"],
     "warn_days": ["30", "-1", "x"],
     "by": ["month", "field", "tag", "weekday"],
+    "maps": ["Credits Earned=credits", "x=nope", "bad"],
+    "value_maps": ["field_of_study:Acct=Accounting", "x:y=z", "bad"],
+    "delimiter": [",", ";", "tab", "|"],
+    "file_format": ["csv", "json", "xml"],
+    "errors_file": [os.devnull],
 }
 MALFORMED = ["--bogus", "--", "-", "--json=1", "-yv", "--limit=", "extra"]
 

@@ -288,8 +288,27 @@ def import_records(
         "--certificates-dir", metavar="DIR",
         help="The folder the certificate cells name files in (default: the CSV file's folder; standard input "
              "attaches certificates only with this option).")] = None,
+    maps: Annotated[Optional[list[str]], typer.Option(
+        "--map", metavar="HEADER=FIELD",
+        help="Read column HEADER as FIELD, e.g. 'Credits Earned=credits' (repeatable).")] = None,
+    value_maps: Annotated[Optional[list[str]], typer.Option(
+        "--map-value", metavar="FIELD:VALUE=NEW",
+        help="Read VALUE in FIELD as NEW, e.g. 'field_of_study:Accounting & Auditing=Auditing' "
+             "(repeatable).")] = None,
+    delimiter: Annotated[Optional[str], typer.Option(
+        "--delimiter", metavar=",|;|tab", help="The CSV delimiter (default: detected from the header).")] = None,
+    day_first: Annotated[bool, typer.Option(
+        "--day-first", help="Read numeric dates as day/month/year (13/04/2026).")] = False,
+    file_format: Annotated[Optional[str], typer.Option(
+        "--format", metavar="csv|json",
+        help="The file's format (default: detected; json reads an array or JSON Lines).")] = None,
+    errors_file: Annotated[Optional[Path], typer.Option(
+        "--errors", metavar="FILE", help="Write every problem to FILE as CSV: line,column,value,problem.")] = None,
+    skip_missing: Annotated[bool, typer.Option(
+        "--skip-missing", help="Import a record whose certificate cell names no file, without the "
+                               "certificate (default: an error of that line).")] = False,
 ) -> None:
-    """Add the records of a CSV file: all of them, or none if any row is invalid.
+    """Add the records of a CSV or JSON file: all of them, or none if any row is invalid.
 
     Rows are checked with the rules of `cpe add` (the date is required).
     Headers are matched by common spellings (this tool's export, platform

@@ -69,8 +69,10 @@ def _read_line(prompt: str) -> str:
     input with the terminal's line editing. End of input cancels the form (Ctrl-D), as Ctrl-C does."""
     import sys
 
+    from .output import plain
+
     sys.stdout.flush()
-    sys.stderr.write(prompt)
+    sys.stderr.write(plain(prompt))  # defaults shown in it come from the ledger: never raw control characters
     sys.stderr.flush()
     try:
         return input()

@@ -104,6 +104,13 @@ COMMANDS = {
             (('--raw',), 'raw', 'flag', False, None, ''),
             (('--json',), 'as_json', 'flag', False, None, ''),
             (('--certificates-dir',), 'certificates_dir', 'path', None, None, ''),
+            (('--map',), 'maps', 'str', None, None, 'm'),
+            (('--map-value',), 'value_maps', 'str', None, None, 'm'),
+            (('--delimiter',), 'delimiter', 'str', None, None, ''),
+            (('--day-first',), 'day_first', 'flag', False, None, ''),
+            (('--format',), 'file_format', 'str', None, None, ''),
+            (('--errors',), 'errors_file', 'path', None, None, ''),
+            (('--skip-missing',), 'skip_missing', 'flag', False, None, ''),
             (('--help', '-h'), 'help', 'flag', None, None, 'n'),
         ),
         'arguments': (

@@ -79,8 +79,18 @@ def temporary_patterns(destination: Path):
 
 
 def remove_abandoned(destination: Path) -> list[Path]:
-    """Remove what killed backups to this name left beside it (only files no live backup holds)."""
-    return leftovers.remove_abandoned_files(destination.parent, *temporary_patterns(destination))
+    """Remove what killed backups to this name left beside it: temporary files no live backup holds, then the
+    files SQLite keeps beside a snapshot copy (``-journal``, ``-wal``, ``-shm``) whose copy is gone."""
+    folder = destination.parent
+    removed = leftovers.remove_abandoned_files(folder, *temporary_patterns(destination))
+    companion = leftovers.pattern(f".{destination.name}.db-", "")
+    for path in leftovers.candidates(folder, *(leftovers.pattern(f".{destination.name}.db-", suffix)
+                                               for suffix in ("-journal", "-wal", "-shm"))):
+        copy = folder / path.name.rsplit("-", 1)[0]
+        if companion.match(copy.name) and not os.path.lexists(copy):
+            certificates.discard(path)
+            removed.append(path)
+    return removed
 
 
 def _write_archive(ledger, destination: Path, force: bool) -> BackupSummary:

@@ -175,20 +175,79 @@ def evaluate(home: Path, today: date, *, as_of: str | None = None, profile_ids: 
                                 is_tracked, words) for profile, end, words, is_tracked in chosen]
     with open_ledger(home) as ledger:
         for profile, end, words, is_tracked in chosen:
-            start, stop = compliance.evaluation_span(profile, when, end, words)
-            reference = end or profile.anchor
-            monthly = reference is not None and (reference + timedelta(days=1)).day == 1
-            if merging_is_exact(profile, words):
-                entries = stored.compliance_entries(ledger, start, stop, merged=True, monthly=monthly)
-            else:
-                # Overlapping caps: order matters only once a cap binds. Summed rows are exact while no cap's
-                # group holds more hours in the whole span than the smallest room it could have.
-                entries = list(stored.compliance_entries(ledger, start, stop, merged=True, monthly=monthly))
-                if not caps_cannot_bind(profile, words, entries):
-                    entries = stored.compliance_entries(ledger, start, stop, merged=False)
+            entries = entries_for(ledger, profile, words, when, end)
             status = compliance.evaluate(profile, entries, as_of=when, period_end=end, declared=words)
             results.append(Evaluated(profile, status, is_tracked, words))
     return when, results
+
+
+def entries_for(ledger, profile: Profile, declared: frozenset[str], when: date, period_end: date | None) -> list:
+    """The ledger's records as the engine should read them for ``profile`` on ``when``: as few rows as give
+    exactly the figures of every record taken one by one (``tests/test_compliance_cli.py`` checks that)."""
+    start, stop = compliance.evaluation_span(profile, when, period_end, declared)
+    reference = period_end or profile.anchor
+    monthly = reference is not None and (reference + timedelta(days=1)).day == 1
+    if merging_is_exact(profile, declared):
+        return list(stored.compliance_entries(ledger, start, stop, merged=True, monthly=monthly))
+    # Overlapping caps: order matters only while a cap still has room. Summed rows are exact when no cap's
+    # group holds more hours in the whole span than its smallest room; otherwise records one by one up to the
+    # day every cap is full, summed rows after it.
+    entries = list(stored.compliance_entries(ledger, start, stop, merged=True, monthly=monthly))
+    if caps_cannot_bind(profile, declared, entries):
+        return entries
+    return _exact_entries(ledger, profile, declared, when, period_end, start, stop, monthly)
+
+
+def _exact_entries(ledger, profile: Profile, declared, when: date, period_end, start: date, stop: date,
+                   monthly: bool) -> list:
+    """Entries in (date, id) order, record by record from the start of each capped window to the day its caps
+    are all full (found by running the caps over the records as the engine will), summed outside that stretch.
+
+    After that day every record under a cap counts nothing more in that window, whatever its order; before
+    it, order decides (records taken by date, then id). With no such day the stretch runs to the window's end.
+    """
+    saturated_until = None
+    first = None
+    for rule in compliance.explain(profile, declared, as_of=when, period_end=period_end):
+        caps = [profile.rule(cap_id) for cap_id in rule.get("caps", []) if profile.rule(cap_id).applies(declared)]
+        if not caps or not rule["applies"] or rule["kind"] not in ("min", "any_of"):
+            continue
+        hours = [profile.rule(rule["id"]).hours] if rule["kind"] == "min" else \
+            [option.hours for option in profile.rule(rule["id"]).options]
+        for window in rule.get("windows", []):
+            window_start = date.fromisoformat(window["start"])
+            window_end = min(date.fromisoformat(window["end"]), when)
+            if window_end < window_start:
+                continue
+            day = _saturation_day(ledger, profile, caps, max(hours), window_start, window_end)
+            first = window_start if first is None else min(first, window_start)
+            saturated_until = day if saturated_until is None else max(saturated_until, day)
+    if first is None:
+        return list(stored.compliance_entries(ledger, start, stop, merged=False))
+    entries: list = []
+    if start < first:
+        entries += stored.compliance_entries(ledger, start, first - timedelta(days=1), merged=True, monthly=monthly)
+    entries += stored.compliance_entries(ledger, first, saturated_until, merged=False)
+    if saturated_until < stop:
+        entries += stored.compliance_entries(ledger, saturated_until + timedelta(days=1), stop, merged=True,
+                                             monthly=monthly)
+    return entries
+
+
+def _saturation_day(ledger, profile: Profile, caps, hours, start: date, end: date) -> date:
+    """The day on which every cap in ``caps`` has no room left, taking records by date then id; ``end`` if never."""
+    rooms = {cap.id: (cap.hours if cap.hours is not None else cap.percent * hours / 100) for cap in caps}
+    groups = [(cap.id, profile.group(cap.in_group)) for cap in caps]
+    for entry in stored.compliance_entries(ledger, start, end, merged=False):
+        under = [cap_id for cap_id, group in groups if group.contains(entry[3], entry[4], entry[5])]
+        if not under:
+            continue
+        counted = min([entry[2], *(rooms[cap_id] for cap_id in under)])
+        for cap_id in under:
+            rooms[cap_id] -= counted
+        if all(room <= 0 for room in rooms.values()):
+            return entry[1]
+    return end
 
 
 def caps_cannot_bind(profile: Profile, declared: frozenset[str], entries) -> bool:

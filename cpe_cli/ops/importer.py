@@ -27,7 +27,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +40,9 @@ from ..store import exchange as ledger_exchange
 from ..core.credits import canonical_text, from_hundredths, to_hundredths
 from ..core.errors import CpeError
 from ..store.ledger import Ledger
+from ..core.import_words import (DATE_FORM_NAMES, HEADER_SYNONYMS, REQUIRED_FIELDS, closest_header,
+                                 detect_delimiter, header_field, header_words, import_credits, import_date,
+                                 is_ignored_header)
 from ..core.matching import normalize
 from ..core.records import check_record, match_source
 from ..core.serialize import unescape_formula
@@ -53,27 +56,30 @@ LISTED = 20  # problems named in an error or warning line; the rest are counted
 _SHOWN_NAME = 60  # characters of an unknown column's name quoted in the warning
 _PROGRESS_EVERY = 4096  # lines between progress reports
 
-# Header spellings, compared after matching.normalize (case, punctuation and "&" folded).
-HEADER_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "Course/Seminar Title", "Course Title", "Seminar Title", "Program Title"),
-    "credits": ("credits", "CPE Credits", "CPE Credit", "CPE Hours", "Credit Hours"),
-    "field_of_study": ("field_of_study", "Field of Study", "Field"),
-    "delivery_method": ("delivery_method", "Delivery Method", "Delivery Format"),
-    "date": ("date", "Completion Date", "Date Completed", "Completed On", "completed_on"),
-    "provider": ("provider", "Sponsor", "Provider Name", "Sponsor Name"),
-    "state": ("state", "Jurisdiction"),
-    "description": ("description", "Course Description"),
-    "source": ("source",),
-    "certificate": ("certificate", "Certificate File"),
-    "tags": ("tags", "Tag"),
-}
-REQUIRED_COLUMNS = ("title", "credits", "field_of_study", "delivery_method", "date", "provider")
-# Columns this tool writes that an import has no use for: ids are the new ledger's, and the
-# ZIP manifest's entry names and hashes describe the archive (``exporter``).
-IGNORED_COLUMNS = ("id", "zip_entry", "sha256")
+# Header spellings, date forms and credit units are data: ``core.import_words`` (listed in the README).
+REQUIRED_COLUMNS = REQUIRED_FIELDS
+MAX_JSON_BYTES = 256 * 1024 * 1024  # a JSON array is read whole; JSON Lines stream
 
-_KEY_BY_SPELLING = {normalize(spelling): key for key, spellings in HEADER_SPELLINGS.items()
-                    for spelling in spellings}
+
+class ImportRefused(CpeError):
+    """Invalid rows: the one-line summary, and the problem lines (one per problem) to show before it."""
+
+    def __init__(self, message: str, lines: list[str]):
+        super().__init__(message, 2)
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read the file: the command line's --map, --map-value, --delimiter, --day-first, --format."""
+
+    column_maps: dict[str, str] = field(default_factory=dict)  # folded header -> record field
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> folded value -> value
+    delimiter: str | None = None  # None: detected from the header line
+    day_first: bool = False
+    file_format: str | None = None  # "csv", "json" or None: detected
+    skip_missing: bool = False  # a certificate cell naming no file: import the record without it
+    errors: Callable[[int, str, str, str], None] | None = None  # every problem: line, column, value, problem
 
 
 @dataclass
@@ -243,8 +249,13 @@ class _Lines:
             progress(consumed)
 
 
-def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None]) -> _Layout:
-    """Match the header's columns to record fields; refuse a missing required or a repeated column."""
+def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None],
+            options: ImportOptions = ImportOptions()) -> _Layout:
+    """Match the header's columns to record fields; refuse a missing required or a repeated column.
+
+    A column is matched by ``--map`` first, then by the spellings of ``import_words.HEADER_SYNONYMS``.
+    Unknown columns are named in one warning, whether or not the required ones are there.
+    """
     if not any(cell.strip() for cell in header):
         raise CpeError.invalid(f"the first line of {source.shown} is empty; it must be a header row naming "
                                f"the columns ({', '.join(REQUIRED_COLUMNS)}, ...)")
@@ -252,11 +263,11 @@ def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None]) -
     labels: dict[str, str] = {}
     unknown = _Listing()  # the first LISTED named, the rest counted: a header can hold 400,000 empty columns
     unnamed = 0
+    mapped = options.column_maps
     for number, cell in enumerate(header):
-        spelled = normalize(cell) if cell else ""
-        key = _KEY_BY_SPELLING.get(spelled)
+        key = (mapped.get(header_words(cell)) if mapped else None) or (header_field(cell) if cell else None)
         if key is None:
-            if spelled not in IGNORED_COLUMNS:
+            if not is_ignored_header(cell):
                 name = cell.strip()
                 unnamed += not name and unknown.count >= LISTED  # the unnamed among those only counted
                 unknown.add(number + 1, repr(name[:_SHOWN_NAME]) + ("..." if len(name) > _SHOWN_NAME else "")
@@ -264,82 +275,134 @@ def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None]) -
             continue
         if key in index:
             raise CpeError.invalid(f"columns {labels[key]!r} and {cell.strip()!r} of {source.shown} both give "
-                                   f"the {key.replace('_', ' ')}; keep one of them")
+                                   f"the {key.replace('_', ' ')}; keep one of them (or --map the one to use)")
         index[key] = number
         labels[key] = cell.strip()
-    missing = [key for key in REQUIRED_COLUMNS if key not in index]
-    if missing:
-        hint = ""
-        if len(header) == 1 and any(mark in header[0] for mark in ";\t|"):
-            hint = " (the header is a single cell: cpe import reads comma-separated files)"
-        raise CpeError.invalid(
-            f"{source.shown} has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}{hint}; the "
-            f"header must name {', '.join(REQUIRED_COLUMNS)} (also accepted: "
-            + "; ".join(f"{key}: {', '.join(HEADER_SPELLINGS[key][1:])}" for key in missing
-                        if len(HEADER_SPELLINGS[key]) > 1) + "); nothing imported")
+    if len(header) == 1 and not index and any(mark in header[0] for mark in ";\t|"):
+        raise CpeError.invalid(f"the header of {source.shown} is a single cell: give --delimiter (cpe import "
+                               "reads , ; and tab); nothing imported")
     if unknown.count:
         listed = ", ".join(unknown.items)
         more = unknown.count - len(unknown.items)
         if more:
             listed += f" and {more:,} more" + (f" ({unnamed:,} of them with no name)" if unnamed else "")
         warn(f"ignoring unknown column{'s' if unknown.count > 1 else ''} {listed} of {source.shown}")
+    missing = [key for key in REQUIRED_COLUMNS if key not in index]
+    if missing:
+        found = [cell.strip() for cell in header if cell.strip()]
+        shown = ", ".join(repr(cell[:_SHOWN_NAME]) for cell in found[:LISTED])
+        if len(found) > LISTED:
+            shown += f" and {len(found) - LISTED:,} more"
+        hints = []
+        for key in missing:
+            near = closest_header(key, [cell for cell in found if header_field(cell) is None][:1000])
+            hints.append(f"{key}: closest {near!r}" if near else f"{key}: no close match")
+        example = next((cell for cell in found if header_field(cell) is None), "Credits Earned")
+        single = ""
+        raise CpeError.invalid(
+            f"{source.shown} has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}{single}; "
+            f"headers found: {shown}; {'; '.join(hints)}; name a column with --map, e.g. "
+            f"--map {example[:_SHOWN_NAME] + '=' + missing[0]!r} (accepted headers: see README, cpe import); "
+            "nothing imported")
     return _Layout(width=len(header), index=index, labels=labels)
+
+
+class _Problems(_Listing):
+    """The problems of the rows: one line each (the first ``LISTED``), every one to ``--errors FILE``.
+
+    A message ending in the list of accepted values ("...; accepted: A, B, C")
+    is shown without it; each column's list is kept once, for one line of its own.
+    """
+
+    def __init__(self, sink: Callable[[int, str, str, str], None] | None = None) -> None:
+        super().__init__()
+        self.sink = sink
+        self.accepted: dict[str, str] = {}
+        self.first = ""  # the first problem in full, accepted values and all (the error line of a lone problem)
+
+    def problem(self, line: int, column: str, value: str, text: str) -> None:
+        head, marker, accepted = text.partition("; accepted: ")
+        if marker and column not in self.accepted:
+            self.accepted[column] = accepted
+        where = f'line {line}, column "{column}"' if column else f"line {line}"
+        if not self.count:
+            self.first = f"{where}: {text}"
+        self.add(line, f"{where}: {head}")
+        if self.sink is not None:
+            self.sink(line, column, value, head)
+
+    def lines(self) -> list[str]:
+        shown = list(self.items)
+        more = self.count - len(shown)
+        if more:
+            shown.append(f"... and {more:,} more problem{'s' if more > 1 else ''} (--errors FILE writes them all)")
+        shown += [f'accepted in column "{column}": {names}' for column, names in self.accepted.items()]
+        return shown
 
 
 class _Reader:
     """One pass over the rows: validate each, collect problems, yield the staged tuples of valid rows."""
 
     def __init__(self, source: CsvSource, today: date, default_source: str | None, raw: bool,
-                 folder: CertificateFolder | None):
+                 folder: CertificateFolder | None, options: ImportOptions = ImportOptions()):
         self.source = source
         self.today = today
         self.default_source = default_source
         self.raw = raw
         self.folder = folder
+        self.options = options
         self.rows = 0
-        self.problems = _Listing()
+        self.problems = _Problems(options.errors)
         self.unusual = _Listing()
         self.unattached = _Listing()
 
     def staged(self, plan: "CsvPlan") -> Iterator[tuple]:
-        import csv
-
-        reader, layout, lines = plan.reader, plan.layout, plan.lines
+        layout = plan.layout
         fields = list(layout.index.items())
-        line_after = reader.line_num
-        try:
-            for cells in reader:
-                lines.record_done()
-                line, line_after = line_after + 1, reader.line_num
-                if len(cells) > MAX_CELLS:
-                    raise CpeError.invalid(f"the record starting on line {line} of {self.source.shown} has "
-                                           f"{len(cells):,} cells; a row has at most {MAX_CELLS:,} (the header "
-                                           f"has {layout.width:,}); nothing imported")
-                if not any(cells):
-                    continue  # a blank line, or a row of empty cells
-                self.rows += 1
-                if len(cells) != layout.width:
-                    self.problems.add(line, f"line {line}: {len(cells)} cells where the header has {layout.width}")
-                    continue
-                if not self.raw:
-                    cells = list(map(unescape_formula, cells))
-                values = {key: cells[number] for key, number in fields}
-                staged = self._check(line, values, layout)
-                if staged is not None and not self.problems.count:
-                    yield staged
-        except csv.Error as problem:
-            raise CpeError.invalid(f"the record starting on line {line_after + 1} of {self.source.shown} is not "
-                                   f"valid CSV ({_csv_problem(problem)}); nothing imported") from None
+        for line, cells in plan.rows():
+            if not any(cells):
+                continue  # a blank line, or a row of empty cells
+            self.rows += 1
+            if len(cells) != layout.width:
+                self.problems.problem(line, "", "", f"{len(cells)} cells where the header has {layout.width}")
+                continue
+            if not self.raw and not plan.is_json:
+                cells = list(map(unescape_formula, cells))
+            values = {key: cells[number] for key, number in fields}
+            staged = self._check(line, values, layout)
+            if staged is not None and not self.problems.count:
+                yield staged
+
+    def _translate(self, line: int, values: dict[str, str], layout: _Layout) -> bool:
+        """--map-value, then the import's date and credit forms; False when a value is already a problem."""
+        for key, table in self.options.value_maps.items():
+            if key in values:
+                values[key] = table.get(normalize(values[key]), values[key])
+        if values.get("credits"):
+            values["credits"] = import_credits(values["credits"])
+        if values.get("date", "").strip():
+            try:
+                values["date"] = import_date(values["date"], day_first=self.options.day_first)
+            except CpeError as problem:
+                self.problems.problem(line, layout.labels.get("date", "date"), values["date"], problem.message)
+                return False
+        return True
 
     def _check(self, line: int, values: dict[str, str], layout: _Layout) -> tuple | None:
         if self.default_source is not None and not values.get("source", "").strip():
             values["source"] = self.default_source
+        written = dict(values)
+        translated = self._translate(line, values, layout)
         check = check_record(values, self.today, date_required=True)
         for name, message in check.errors:
-            self.problems.add(line, f"line {line} ({layout.labels.get(name, name)}): {message}")
+            if name == "date" and not translated:
+                continue
+            if name == "date" and "is not a date I can read" in message:
+                message = f"date {written.get('date', '').strip()!r} is not a date I can read: {DATE_FORM_NAMES}"
+            self.problems.problem(line, layout.labels.get(name, name), written.get(name, ""), message)
         certificate = self._certificate(line, values.get("certificate", "").strip(), layout)
         record = check.record
-        if record is None or certificate is False:
+        if record is None or certificate is False or not translated:
             return None
         for message in check.warnings:
             self.unusual.add(line, f"line {line}: {message}")
@@ -349,19 +412,25 @@ class _Reader:
                 record.provider, record.description, record.source, " ".join(record.tags), path, identity)
 
     def _certificate(self, line: int, cell: str, layout: _Layout) -> Found | None | bool:
-        """The file to attach, None for none, False when the file named is refused (a row problem)."""
+        """The file to attach, None for none, False when the file named is refused or missing (a row problem)."""
         if not cell:
             return None
         if self.folder is None:  # standard input without --certificates-dir: nothing is attached
             self.unattached.add(line, str(line))
             return None
+        label = layout.labels["certificate"]
         try:
             found = self.folder.find(cell)
         except CpeError as problem:
-            self.problems.add(line, f"line {line} ({layout.labels['certificate']}): {problem.message}")
+            self.problems.problem(line, label, cell, problem.message)
             return False
         if found is None:
-            self.unattached.add(line, str(line))
+            if self.options.skip_missing:
+                self.unattached.add(line, str(line))
+                return None
+            self.problems.problem(line, label, cell, f"no file {cell!r} in {_folder_words(self.source)}; put "
+                                  "it there, or give --skip-missing to import the record without it")
+            return False
         return found
 
 
@@ -380,31 +449,147 @@ def _csv_problem(problem: Exception) -> str:
 
 @dataclass
 class CsvPlan:
-    """A CSV whose header has been read and matched: what ``import_rows`` needs to read the rest."""
+    """A file whose header has been read and matched: what ``import_rows`` needs to read the rest.
+
+    A JSON file (an array, or JSON Lines) is read as a table whose header is the keys of
+    ``cpe list --format json``; ``rows()`` yields (line, cells) either way.
+    """
 
     source: CsvSource
     reader: Iterator[list[str]]
     layout: _Layout
     lines: _Lines
+    options: ImportOptions = field(default_factory=ImportOptions)
+    is_json: bool = False
+    json_rows: Iterator[tuple[int, list[str]]] | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self.json_rows is not None:
+            yield from self.json_rows
+            return
+        import csv
+
+        reader, lines, width = self.reader, self.lines, self.layout.width
+        line_after = reader.line_num
+        try:
+            for cells in reader:
+                lines.record_done()
+                line, line_after = line_after + 1, reader.line_num
+                if len(cells) > MAX_CELLS:
+                    raise CpeError.invalid(f"the record starting on line {line} of {self.source.shown} has "
+                                           f"{len(cells):,} cells; a row has at most {MAX_CELLS:,} (the header "
+                                           f"has {width:,}); nothing imported")
+                yield line, cells
+        except csv.Error as problem:
+            raise CpeError.invalid(f"the record starting on line {line_after + 1} of {self.source.shown} is not "
+                                   f"valid CSV ({_csv_problem(problem)}); nothing imported") from None
+
+
+JSON_KEYS = ("id", *HEADER_SYNONYMS, "zip_entry", "sha256")  # the keys of `cpe list --format json`, and more
 
 
 def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message: None,
-                progress: Callable[[int], None] | None = None) -> CsvPlan:
-    """Read and match the header; refuses an empty file or a missing column before any row (or ledger) is touched."""
+                progress: Callable[[int], None] | None = None,
+                options: ImportOptions = ImportOptions()) -> CsvPlan:
+    """Read and match the header; refuses an empty file or a missing column before any row (or ledger) is touched.
+
+    The format (CSV, a JSON array, JSON Lines) is ``options.file_format`` or read from the first
+    character; a CSV's delimiter is ``options.delimiter`` or the most frequent of , ; tab in its header.
+    """
     import csv
+    import itertools
 
     lines = _Lines(source, progress)
-    reader = csv.reader(iter(lines), strict=True)
+    physical = iter(lines)
+    first = next(physical, None)
+    empty = CpeError.invalid(f"{source.shown} is empty; expected a header row naming the columns "
+                             f"({', '.join(REQUIRED_COLUMNS)}, ...) and then one row per record")
+    if first is None:
+        raise empty
+    file_format = options.file_format
+    if file_format is None:
+        file_format = "json" if first.lstrip()[:1] in ("[", "{") else "csv"
+    if file_format == "json":
+        return _json_plan(source, first, physical, lines, warn, options)
+    delimiter = options.delimiter or detect_delimiter(first)
+    reader = csv.reader(itertools.chain([first], physical), strict=True, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
-        raise CpeError.invalid(f"{source.shown} is empty; expected a header row naming the columns "
-                               f"({', '.join(REQUIRED_COLUMNS)}, ...) and then one row per record") from None
+        raise empty from None
     except csv.Error as problem:
         raise CpeError.invalid(f"the header of {source.shown} is not valid CSV ({_csv_problem(problem)}); "
                                "nothing imported") from None
     lines.record_done()
-    return CsvPlan(source=source, reader=reader, layout=_layout(header, source, warn), lines=lines)
+    return CsvPlan(source=source, reader=reader, layout=_layout(header, source, warn, options), lines=lines,
+                   options=options)
+
+
+def _json_plan(source: CsvSource, first: str, physical: Iterator[str], lines: _Lines,
+               warn: Callable[[str], None], options: ImportOptions) -> CsvPlan:
+    """A JSON array (read whole, at most ``MAX_JSON_BYTES``) or JSON Lines (one object a line, streamed)."""
+    import itertools
+    import json
+
+    def loads(text: str, where: str):
+        try:
+            return json.loads(text, parse_float=str, parse_int=str)
+        except ValueError as problem:
+            raise CpeError.invalid(f"{where} of {source.shown} is not valid JSON ({problem}); nothing "
+                                   "imported") from None
+
+    unknown: list[str] = []
+
+    def cells(item, line: int) -> list[str]:
+        if not isinstance(item, dict):
+            raise CpeError.invalid(f"item {line} of {source.shown} is not a JSON object with the keys of "
+                                   "cpe list --format json; nothing imported")
+        for key in item:
+            if key not in JSON_KEYS and key not in unknown and len(unknown) < LISTED:
+                unknown.append(key)
+        row = []
+        for key in JSON_KEYS:
+            value = item.get(key)
+            if value is None:
+                row.append("")
+            elif isinstance(value, list):
+                row.append(";".join(str(part) for part in value))
+            elif isinstance(value, (dict, bool)):
+                row.append(json.dumps(value))
+            else:
+                row.append(str(value))
+        return row
+
+    stripped = first.lstrip()
+    if stripped.startswith("["):
+        text, size = [first], len(first)
+        for more in physical:
+            size += len(more)
+            if size > MAX_JSON_BYTES:
+                raise CpeError.invalid(f"{source.shown} is a JSON array over {MAX_JSON_BYTES // 2**20} MiB; "
+                                       "write it as JSON Lines (one object a line) to import it; nothing imported")
+            text.append(more)
+        items = loads("".join(text), "the text")
+        if not isinstance(items, list):
+            raise CpeError.invalid(f"{source.shown} is not a JSON array of records; nothing imported")
+        rows: Iterator[tuple[int, list[str]]] = iter([(number, cells(item, number))
+                                                       for number, item in enumerate(items, 1)])
+    else:
+        def json_lines():
+            for number, text in enumerate(itertools.chain([first], physical), 1):
+                lines.record_done()
+                if text.strip():
+                    yield number, cells(loads(text, f"line {number}"), number)
+        rows = json_lines()
+        peeked = next(rows, None)  # the first object says which keys are unknown before the warning
+        rows = itertools.chain([peeked] if peeked else [], rows)
+    plan = CsvPlan(source=source, reader=iter(()), layout=_layout(list(JSON_KEYS), source, lambda _: None,
+                                                                  options),
+                   lines=lines, options=options, is_json=True, json_rows=rows)
+    if unknown:
+        warn(f"ignoring unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} of "
+             f"{source.shown}")
+    return plan
 
 
 def import_into(home: Path, plan: CsvPlan, *, today: date, default_source: str | None = None,
@@ -486,12 +671,16 @@ def _stage(ledger: Ledger, plan: CsvPlan, folder: CertificateFolder | None, *, t
            default_source: str | None, raw: bool, dry_run: bool, warn: Callable[[str], None]) -> None:
     """Read, check and stage every row (``create_staging`` first); raise one error naming the invalid rows."""
     source = plan.source
-    rows = _Reader(source, today, default_source, raw, folder)
+    rows = _Reader(source, today, default_source, raw, folder, plan.options)
     ledger_exchange.fill_staging(ledger, rows.staged(plan))
-    if rows.problems.count:
-        bad = rows.problems.rows
-        raise CpeError.invalid(f"{bad} invalid row{'s' if bad != 1 else ''} in {source.shown}, nothing "
-                               f"imported: {rows.problems.joined()}")
+    problems = rows.problems
+    if problems.count:
+        bad = problems.rows
+        summary = f"{bad} invalid row{'s' if bad != 1 else ''} in {source.shown}, nothing imported"
+        if problems.count == 1:
+            raise ImportRefused(f"{summary}: {problems.first}", [])
+        raise ImportRefused(f"{summary} ({problems.count:,} problem{'s' if problems.count > 1 else ''}, "
+                            "listed above)", problems.lines())
     would = "would be " if dry_run else ""
     if rows.unattached.count:
         many = rows.unattached.count > 1
@@ -502,8 +691,8 @@ def _stage(ledger: Ledger, plan: CsvPlan, folder: CertificateFolder | None, *, t
             warn(f"{cells} {'are' if many else 'is'} not read: {source.shown} has no folder of its own, so "
                  f"{those}; give --certificates-dir DIR to attach files from DIR")
         else:
-            warn(f"{cells} name{'' if many else 's'} no file in {_folder_words(source)}; {those} (an export "
-                 "names only the original file name; put the files beside the CSV to attach them)")
+            warn(f"{cells} name{'' if many else 's'} no file in {_folder_words(source)}; {those} "
+                 "(--skip-missing)")
     if rows.unusual.count:
         warn(f"{rows.unusual.count} row{'s have' if rows.unusual.count > 1 else ' has'} unusual credits "
              f"for the delivery method, kept as entered: {rows.unusual.joined()}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from .. import __version__
 from ..store import compliance as stored_profiles
-from ..store.facts import folder_size, ledger_facts
+from ..store.facts import folder_size, ledger_facts, sqlite_version
 from ..store.ledger import DATABASE_NAME, open_ledger
 
 
@@ -15,7 +14,7 @@ def describe_home(home: Path) -> dict:
     database = home / DATABASE_NAME
     certificates = home / "certificates"
     facts = {"home": str(home), "database": str(database), "certificates": str(certificates),
-             "exists": database.is_file(), "cpe_version": __version__, "sqlite_version": sqlite3.sqlite_version,
+             "exists": database.is_file(), "cpe_version": __version__, "sqlite_version": sqlite_version(),
              "records": 0, "records_with_certificate": 0, "trash": 0, "schema_version": None, "database_bytes": 0,
              "certificate_files": 0, "certificate_bytes": 0, "tracked_profiles": []}
     if not facts["exists"]:

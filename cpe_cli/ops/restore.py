@@ -23,9 +23,9 @@ warning. The user's ``profiles/`` and ``lost+found/`` go over to the new
 home as they were.
 
 Leftovers of a killed restore beside the home (``.HOME.restore-*``,
-``.HOME.old-*``, ``.HOME.swapping``) are removed by the next restore when
-they are provably abandoned (``store/leftovers.py``); ``cpe verify`` lists
-the rest.
+``.HOME.old-*``, ``.HOME.swapping``) are removed by the next restore that
+succeeds, when they are provably abandoned (``store/leftovers.py``); ``cpe
+verify`` lists the rest and ``verify --repair`` removes them too.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from .archive import refuse, unpack
 # of what cpe could not place, and the user's own profiles (``$CPE_HOME/profiles``).
 _DATABASE_FILES = (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", f"{DATABASE_NAME}-journal")
 _CARRIED_OVER = ("profiles", certificates.LOST_AND_FOUND)
+_SYSTEM_FILES = (".DS_Store",)  # what a file manager leaves in any folder it shows: not the user's data
 _SHOWN_FOREIGN = 5
 
 
@@ -89,7 +90,6 @@ def ledger_words(records: int, trash: int) -> str:
 def restore_backup(home: Path, archive: Path, today: date, *, force: bool = False) -> RestoreSummary:
     archive = archive.expanduser()
     summary = RestoreSummary()
-    clean_leftovers(home)
     found = examine_home(home)
     _refuse_foreign(home, found)
     summary.replaced = found.describe()
@@ -105,6 +105,8 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
             staging, staging_lock = leftovers.with_fresh_name(
                 lambda: parent / f".{home.name}.restore-{_token()}", leftovers.create_locked_folder)
         except OSError as problem:
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
             raise CpeError.failed(f"cannot restore next to {home}: {problem.strerror or problem}") from None
         locks.append(staging_lock)
         try:
@@ -113,7 +115,8 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
             _check_database(staging / DATABASE_NAME, archive)
             _settle(staging, today, summary, archive)
             with swap.writers_held_off(home, lock=found.condition.kind == "ledger") as held:
-                now = examine_home(home)  # again, under the lock: what the swap replaces
+                # Again, under the lock: what the swap replaces (a sound ledger's check is not run twice).
+                now = examine_home(home, check_database=found.condition.kind != "ledger")
                 _refuse_foreign(home, now)
                 counts = held.counts()
                 if counts is not None:
@@ -137,6 +140,7 @@ def restore_backup(home: Path, archive: Path, today: date, *, force: bool = Fals
             except OSError as problem:
                 summary.warnings.append(f"the replaced ledger was left at {old} ({problem.strerror}); "
                                         "remove it yourself")
+        clean_leftovers(home)  # what killed restores left beside the home (a refused restore leaves them be)
     finally:
         for fd in locks:
             os.close(fd)
@@ -174,7 +178,7 @@ def _refuse_foreign(home: Path, found: HomeContents) -> None:
                            "never replaces it, even with --force. Check CPE_HOME, or move those files out first")
 
 
-def examine_home(home: Path) -> HomeContents:
+def examine_home(home: Path, *, check_database: bool = True) -> HomeContents:
     """What ``home`` holds: files cpe did not make, the state of its database, its certificate files."""
     try:
         info = os.lstat(home)
@@ -185,7 +189,7 @@ def examine_home(home: Path) -> HomeContents:
     if not stat.S_ISDIR(info.st_mode):
         raise CpeError.failed(f"{home} exists but is not a folder")
     found = HomeContents(exists=True, foreign=foreign_names(home))
-    condition = snapshot.database_condition(home / DATABASE_NAME)
+    condition = snapshot.database_condition(home / DATABASE_NAME, check=check_database)
     if condition.kind == "foreign":
         found.foreign.insert(0, f"{DATABASE_NAME} ({condition.detail})")
     found.condition = condition
@@ -198,7 +202,7 @@ def foreign_names(folder: Path) -> list[str]:
     foreign = []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda item: item.name):
-            if entry.name in _DATABASE_FILES and entry.is_file(follow_symlinks=False):
+            if entry.name in (*_DATABASE_FILES, *_SYSTEM_FILES) and entry.is_file(follow_symlinks=False):
                 continue
             if entry.name in _CARRIED_OVER and entry.is_dir(follow_symlinks=False):
                 continue
@@ -219,7 +223,8 @@ def _foreign_certificates(folder: Path) -> list[str]:
                                    if mark.is_dir(follow_symlinks=False) or not certificates.is_safe_stored_name(
                                        mark.name.split(certificates.MARK_SEPARATOR, 1)[0]))
                 continue
-            if entry.is_file(follow_symlinks=False) and certificates.is_safe_stored_name(entry.name):
+            if entry.is_file(follow_symlinks=False) and (certificates.is_safe_stored_name(entry.name)
+                                                         or entry.name in _SYSTEM_FILES):
                 continue
             foreign.append(f"certificates/{entry.name}" + ("/" if entry.is_dir(follow_symlinks=False) else ""))
     return foreign

@@ -53,6 +53,7 @@ class Report:
     certificates: int = 0
     trash: int = 0
     schema_version: int = 0
+    moved: set[str] = field(default_factory=set)  # names given in lost+found/ by this run's repair
 
     @property
     def whole(self) -> bool:
@@ -160,6 +161,7 @@ def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
                                            f"({problem.strerror or problem})")
                     continue
                 moved = True
+                report.moved.add(kept)
                 report.repaired.append(f"stray file {shown}: moved to {certificates.LOST_AND_FOUND}/{kept} "
                                        "(no record names it; look at it, then delete it)")
             else:
@@ -175,7 +177,8 @@ def _check_lost_and_found(ledger: Ledger, report: Report) -> None:
     folder = certificates.lost_and_found_dir(ledger.home)
     try:
         with os.scandir(folder) as entries:
-            names = sorted(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else "") for entry in entries)
+            names = sorted(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else "") for entry in entries
+                           if entry.name not in report.moved)  # just listed as moved
     except (FileNotFoundError, NotADirectoryError):
         return
     for name in names:

@@ -443,7 +443,7 @@ def recover_incoming(home: Path, is_referenced: Callable[[str], bool]) -> list[s
             continue
         final = certificates_dir(home) / name
         if is_referenced(name):
-            if not os.path.lexists(final):
+            if not os.path.lexists(final) and _whole_copy(mark, name):
                 try:
                     os.link(mark, final)
                 except FileExistsError:
@@ -454,6 +454,21 @@ def recover_incoming(home: Path, is_referenced: Callable[[str], bool]) -> list[s
                 undone.append(name)
             _remove_if_same(final, mark)
     return undone
+
+
+_CONTENT_NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]{1,10})?$")
+
+
+def _whole_copy(mark: Path, name: str) -> bool:
+    """Whether a mark may be put back as ``name``: a file set aside whole, or a copy whose content is the
+    SHA-256 its name says (a copy cut short by a kill is not)."""
+    named = _CONTENT_NAME.match(name)
+    if named is None:
+        return True
+    try:
+        return sha256_of(mark) == named.group(1)
+    except OSError:
+        return False
 
 
 def remove_stored(home: Path, stored_name: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .ledger import Ledger, translate_error, utc_timestamp
@@ -68,10 +68,10 @@ def compliance_entries(ledger: Ledger, start: date, end: date, *, merged: bool, 
     come as one entry with their credits summed (the engine's result is the
     same whenever no record can fall under two caps of one rule; the caller
     decides). With ``monthly`` too (every window of the evaluation starts on
-    a month's first day, and ``start`` is one), whole months come from
-    ``compliance_months``, dated their first day: a large ledger hands over
-    a few thousand rows, not millions. The month of ``end`` is read from the
-    records, up to ``end``.
+    a month's first day), whole months come from ``compliance_months``, dated
+    their first day: a large ledger hands over a few thousand rows, not
+    millions. The rest of ``start``'s month and the month of ``end`` (up to
+    ``end``) are read from the records, day by day.
     """
     days: dict[str, date] = {}
     amounts: dict[int, Decimal] = {}
@@ -90,22 +90,28 @@ def compliance_entries(ledger: Ledger, start: date, end: date, *, merged: bool, 
                 tag_set = tag_sets[tags] = frozenset(tags.split())
             yield record_id, on, amount, field, method, tag_set
 
-    first_of_last_month = end.replace(day=1)
+    merged_sql = ("SELECT min(id), completed_on, sum(credits_hundredths), field_of_study, delivery_method, tags "
+                  "FROM records WHERE completed_on BETWEEN ? AND ? "
+                  "GROUP BY completed_on, field_of_study, delivery_method, tags ORDER BY completed_on, min(id)")
     try:
-        if merged and monthly and start.day == 1 and start < first_of_last_month:
-            yield from entries(
-                "SELECT 0, month, hundredths, field_of_study, delivery_method, tags FROM compliance_months "
-                "WHERE month >= ? AND month < ? AND records > 0 ORDER BY month",
-                (start.isoformat()[:7], first_of_last_month.isoformat()[:7]))
-            start = first_of_last_month
-        if merged:
-            sql = ("SELECT min(id), completed_on, sum(credits_hundredths), field_of_study, delivery_method, tags "
-                   "FROM records WHERE completed_on BETWEEN ? AND ? "
-                   "GROUP BY completed_on, field_of_study, delivery_method, tags ORDER BY completed_on, min(id)")
-        else:
-            sql = ("SELECT id, completed_on, credits_hundredths, field_of_study, delivery_method, tags "
-                   "FROM records WHERE completed_on BETWEEN ? AND ? ORDER BY completed_on, id")
-        yield from entries(sql, (start.isoformat(), end.isoformat()))
+        if not merged:
+            yield from entries("SELECT id, completed_on, credits_hundredths, field_of_study, delivery_method, tags "
+                               "FROM records WHERE completed_on BETWEEN ? AND ? ORDER BY completed_on, id",
+                               (start.isoformat(), end.isoformat()))
+            return
+        first_of_last_month = end.replace(day=1)
+        if monthly and start < first_of_last_month:
+            next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+            if start.day != 1:  # the rest of the first month, day by day
+                yield from entries(merged_sql, (start.isoformat(), (next_month - timedelta(days=1)).isoformat()))
+                start = next_month
+            if start < first_of_last_month:
+                yield from entries(
+                    "SELECT 0, month, hundredths, field_of_study, delivery_method, tags FROM compliance_months "
+                    "WHERE month >= ? AND month < ? AND records > 0 ORDER BY month",
+                    (start.isoformat()[:7], first_of_last_month.isoformat()[:7]))
+                start = first_of_last_month
+        yield from entries(merged_sql, (start.isoformat(), end.isoformat()))
     except sqlite3.Error as problem:
         raise translate_error(problem, ledger.shown) from None
 

@@ -24,6 +24,11 @@ def ledger_facts(ledger: Ledger) -> dict:
             "database_bytes": page_count * page_size, "sqlite_version": sqlite3.sqlite_version}
 
 
+def sqlite_version() -> str:
+    """The SQLite library cpe runs on (what ``cpe info`` reports even before a ledger exists)."""
+    return sqlite3.sqlite_version
+
+
 def folder_size(folder: Path) -> tuple[int, int]:
     """(files, bytes) of the regular files directly in ``folder`` (the certificate store), 0 when absent."""
     files = size = 0

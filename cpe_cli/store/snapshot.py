@@ -117,9 +117,10 @@ class Condition:
     detail: str = ""
 
 
-def database_condition(database: Path) -> Condition:
+def database_condition(database: Path, *, check: bool = True) -> Condition:
     """Look at a home's database before a restore replaces it: a sound ledger (and what it holds), a new empty
-    one, one SQLite cannot use (garbage, a zeroed header, a truncated or corrupt file), or a stranger's."""
+    one, one SQLite cannot use (garbage, a zeroed header, a truncated or corrupt file), or a stranger's.
+    Without ``check``, SQLite's ``quick_check`` is skipped (the caller ran it already)."""
     import os
     import stat as stat_module
 
@@ -141,7 +142,7 @@ def database_condition(database: Path) -> Condition:
                 if application_id == 0 and version == 0 and not tables:
                     return Condition("empty")
                 return Condition("foreign", detail="a SQLite database that is not a cpe ledger")
-            checked = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+            checked = [row[0] for row in conn.execute("PRAGMA quick_check(3)")] if check else ["ok"]
             if checked != ["ok"]:
                 return Condition("damaged", detail="; ".join(checked))
             records, trash = conn.execute(

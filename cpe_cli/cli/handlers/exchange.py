@@ -83,6 +83,26 @@ def export_zip(*, preset=None, start=None, end=None, year=None, source="all", fi
                    f"{output.plural(summary.count, 'record')} ({output.credits(summary.credits)} credits).")
 
 
+@contextmanager
+def _errors_writer(path: Path | None) -> Iterator[Callable[[int, str, str, str], None] | None]:
+    """``--errors FILE``: every problem of the rows as a CSV line (line,column,value,problem)."""
+    if path is None:
+        yield None
+        return
+    import csv
+
+    from ...core.errors import CpeError
+
+    try:
+        handle = open(path.expanduser(), "w", encoding="utf-8", newline="")
+    except OSError as problem:
+        raise CpeError.invalid(f"--errors {str(path)!r} cannot be written: {problem.strerror}") from None
+    with handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(("line", "column", "value", "problem"))
+        yield lambda line, column, value, problem: writer.writerow((line, column, value, problem))
+
+
 def _stdin_bytes():
     return getattr(sys.stdin, "buffer", sys.stdin)
 
@@ -104,17 +124,39 @@ def _progress_bar(size: int | None) -> Iterator[Callable[[int], None] | None]:
 
 
 def import_records(*, file: str, source=None, dry_run=False, raw=False, as_json=False,
-                   certificates_dir: Path | None = None) -> None:
+                   certificates_dir: Path | None = None, maps=None, value_maps=None, delimiter=None,
+                   day_first=False, file_format=None, errors_file: Path | None = None,
+                   skip_missing=False) -> None:
+    from ...core.errors import CpeError
+    from ...core.import_words import parse_column_maps, parse_delimiter, parse_value_maps
     from ...core.records import match_source
-    from ...ops.importer import import_into, open_csv, read_header
+    from ...ops.importer import ImportOptions, ImportRefused, import_into, open_csv, read_header
 
     home, today = resolve_home(), resolve_today()
     default_source = match_source(source) if source is not None else None
-    with open_csv(file, _stdin_bytes(), certificates_dir) as csv_source, \
-            _progress_bar(csv_source.size) as progress:
-        plan = read_header(csv_source, output.warn, progress)
-        result = import_into(home, plan, today=today, default_source=default_source, dry_run=dry_run, raw=raw,
-                             warn=output.warn)
+    if file_format is not None and file_format.strip().lower() not in ("csv", "json"):
+        raise CpeError.invalid(f"--format {file_format!r} is not csv or json")
+    options = ImportOptions(column_maps=parse_column_maps(maps), value_maps=parse_value_maps(value_maps),
+                            delimiter=parse_delimiter(delimiter) if delimiter is not None else None,
+                            day_first=day_first, file_format=file_format.strip().lower() if file_format else None,
+                            skip_missing=skip_missing)
+    with _errors_writer(errors_file) as sink:
+        if sink is not None:
+            from dataclasses import replace
+
+            options = replace(options, errors=sink)
+        try:
+            with open_csv(file, _stdin_bytes(), certificates_dir) as csv_source, \
+                    _progress_bar(csv_source.size) as progress:
+                plan = read_header(csv_source, output.warn, progress, options)
+                result = import_into(home, plan, today=today, default_source=default_source, dry_run=dry_run,
+                                     raw=raw, warn=output.warn)
+        except ImportRefused as refused:
+            for line in refused.lines:
+                output.message(line)
+            if errors_file is not None:
+                refused.message += f"; every problem is in {errors_file}"
+            raise
     if not result.rows:
         output.warn(f"{csv_source.shown} has a header but no records")
     if as_json:

@@ -89,12 +89,14 @@ def _csv_cell(text: str) -> str:
 
 
 def _with_empty_periods(rows, key, window):
-    """Months (or years) in order with the empty ones as zero, from the window's start (or the first record)."""
+    """Months (or years) in order with the empty ones as zero, from the window's start (or the first record) to
+    its end or today, whichever comes first."""
     if key not in ("month", "year") or not rows:
         return rows
     found = {name: (hundredths, count) for name, hundredths, count in rows}
     first = (window.start.isoformat() if window.start else rows[0][0])[: 7 if key == "month" else 4]
-    last = (window.end.isoformat() if window.end else rows[-1][0])[: 7 if key == "month" else 4]
+    end = min(window.end, resolve_today()) if window.end else None  # no empty future months
+    last = max(end.isoformat() if end else "", rows[-1][0])[: 7 if key == "month" else 4]
     filled = []
     year, month = int(first[:4]), int(first[5:7]) if key == "month" else 1
     while True:
