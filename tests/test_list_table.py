@@ -81,7 +81,7 @@ def test_a_view_with_one_source_and_no_states_drops_those_columns(cpe):
 def test_a_long_table_goes_through_the_pager(ledger, tmp_path):
     """Taller than the screen: the pager ($CPE_PAGER) gets the table; --no-pager prints it directly."""
     captured = tmp_path / "paged.txt"
-    env = {**os.environ, "TERM": "dumb", "CPE_PAGER": f"cat > {captured}"}
+    env = {**os.environ, "TERM": "dumb", "CPE_PAGER": f"cat > {captured}", "LINES": "5", "COLUMNS": "120"}
     child = pexpect.spawn(installed_cpe(), ["list", "--preset", "all"], env=env, encoding="utf-8",
                           dimensions=(5, 120), timeout=20)
     child.read()
@@ -102,4 +102,4 @@ def test_filters_in_force_are_visible(ledger):
     assert listed.exit_code == 0, listed.stderr
     assert listed.stdout.splitlines()[0] == "CPE records: all dates (All sources · Accounting · tagged fraud)"
     total = json.loads(run_cpe("total", "--json", "--field", "auditing (gov)", "--preset", "all").stdout)
-    assert total["field"] == "Auditing (Governmental)" and total["tags"] == [] and total["total"] == 2.5
+    assert total["fields"] == ["Auditing (Governmental)"] and total["tags"] == [] and total["total"] == 2.5

@@ -19,7 +19,8 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__
-from .completers import (complete_declarable, complete_delivery, complete_fields, complete_presets,
+from .completers import (complete_declarable, complete_delivery, complete_field_filters, complete_fields,
+                         complete_presets,
                          complete_profiles, complete_record_ids, complete_record_sources, complete_sources,
                          complete_states, complete_tags)
 from .group import CpeGroup
@@ -97,9 +98,10 @@ Year = Annotated[Optional[int], typer.Option(
 SourceFilter = Annotated[str, typer.Option(
     "--source", "-s", metavar="all|lumiq|external", autocompletion=complete_sources,
     help="Only platform courses (lumiq), only self-reported ones (external), or all.")]
-FieldFilter = Annotated[Optional[str], typer.Option(
-    "--field", "-f", metavar="FIELD", autocompletion=complete_fields,
-    help="Only this NASBA field of study (a unique prefix is enough).")]
+FieldFilter = Annotated[Optional[list[str]], typer.Option(
+    "--field", "-f", metavar="FIELD", autocompletion=complete_field_filters,
+    help="Only this NASBA field of study (a unique prefix is enough) or group: ethics, technical, "
+         "non-technical (repeatable: any of them).")]
 TagFilter = Annotated[Optional[list[str]], typer.Option(
     "--tag", metavar="TAG", autocompletion=complete_tags,
     help="Only records with this tag (repeatable: any of them).")]

@@ -110,3 +110,10 @@ def complete_record_ids(incomplete: str) -> list:
     from .output import plain
 
     return [(str(record_id), f"{day} {plain(title)[:60]}") for record_id, day, title in rows]
+
+
+def complete_field_filters(incomplete: str) -> list[str]:
+    """Fields of study and the group names a filter accepts (ethics, technical, non-technical)."""
+    from ..core.views import FIELD_GROUPS
+
+    return _starting_with((*FIELD_GROUPS, *catalog.FIELD_NAMES), incomplete)

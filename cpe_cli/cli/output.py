@@ -121,8 +121,8 @@ def plain(text: str, keep: str = "") -> str:
 def filter_words(filters) -> str:
     """The filters besides window and source, in words (" · Taxes · tagged fraud"), for titles and the badge."""
     words = ""
-    if filters.field_of_study:
-        words += f" · {filters.field_of_study}"
+    if filters.field_words:
+        words += f" · {' or '.join(filters.field_words)}"
     if filters.tags:
         words += f" · tagged {' or '.join(filters.tags)}"
     return words

@@ -11,29 +11,66 @@ from dataclasses import dataclass
 
 from datetime import date
 
-from .catalog import SOURCE_LABELS
+from .catalog import FIELDS_OF_STUDY, SOURCE_LABELS
 from .periods import Window, resolve_window
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What a view shows: a date window, a source ("all", "external", "lumiq") and optionally one field."""
+    """What a view shows: a date window, a source ("all", "external", "lumiq"), and optionally fields of study
+    and tags (records with any of them)."""
 
     window: Window
     source: str = "all"
-    field_of_study: str | None = None
+    fields: tuple[str, ...] = ()  # canonical field names; empty: every field
     tags: tuple[str, ...] = ()  # records with any of these tags
+    field_words: tuple[str, ...] = ()  # what the user asked for ("ethics"), for titles
+
+
+# Names for sets of fields that board rules and certificates use: --field ethics means both ethics fields.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "ethics": ("Behavioral Ethics", "Regulatory Ethics"),
+    "technical": tuple(f.name for f in FIELDS_OF_STUDY if f.technical),
+    "non-technical": tuple(f.name for f in FIELDS_OF_STUDY if not f.technical),
+}
+
+
+def match_fields(words) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(canonical fields, the words as asked) for ``--field`` given once or more: a group name (ethics,
+    technical, non-technical) or a field by name, alias or unique prefix; any of them matches."""
+    from .errors import CpeError
+    from .records import match_field
+
+    if words is None:
+        return (), ()
+    if isinstance(words, str):
+        words = [words]
+    fields: list[str] = []
+    shown: list[str] = []
+    for word in words:
+        key = " ".join(word.strip().lower().split()).replace(" ", "-")
+        if key in FIELD_GROUPS:
+            fields.extend(FIELD_GROUPS[key])
+            shown.append(key)
+            continue
+        try:
+            name = match_field(word)
+        except CpeError as problem:
+            raise CpeError.invalid(f"{problem.message}; or a group: {', '.join(FIELD_GROUPS)}") from None
+        fields.append(name)
+        shown.append(name)
+    order = {f.name: position for position, f in enumerate(FIELDS_OF_STUDY)}
+    return tuple(sorted(set(fields), key=order.__getitem__)), tuple(dict.fromkeys(shown))
 
 
 def resolve_filters(today: date, preset: str | None = None, start: str | None = None, end: str | None = None,
-                    year: int | None = None, source: str = "all", field: str | None = None,
-                    tags=None) -> Filters:
-    from .records import clean_tags, match_field, match_source
+                    year: int | None = None, source: str = "all", field=None, tags=None) -> Filters:
+    from .records import clean_tags, match_source
 
     window = resolve_window(today, preset, start, end, year)
     wanted_source = "all" if source.strip().lower() == "all" else match_source(source)
-    return Filters(window=window, source=wanted_source,
-                   field_of_study=match_field(field) if field is not None else None,
+    fields, words = match_fields(field)
+    return Filters(window=window, source=wanted_source, fields=fields, field_words=words,
                    tags=clean_tags(tags) if tags else ())
 
 

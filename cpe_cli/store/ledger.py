@@ -220,9 +220,9 @@ def where_clause(filters: Filters) -> tuple[str, list]:
     if filters.source != "all":
         terms.append("source = ?")
         params.append(filters.source)
-    if filters.field_of_study is not None:
-        terms.append("field_of_study = ?")
-        params.append(filters.field_of_study)
+    if filters.fields:
+        terms.append(f"field_of_study IN ({', '.join('?' for _ in filters.fields)})")
+        params.extend(filters.fields)
     if filters.tags:
         # Any of the tags: a tag is a word without spaces, so " tag " inside " tags " is an exact match.
         terms.append("tags <> '' AND (" + " OR ".join("instr(' ' || tags || ' ', ?) > 0" for _ in filters.tags) + ")")

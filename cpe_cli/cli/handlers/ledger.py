@@ -116,7 +116,7 @@ def _filters_json(filters) -> dict:
     window = filters.window
     return {"from": window.start.isoformat() if window.start else None,
             "to": window.end.isoformat() if window.end else None,
-            "source": filters.source, "field": filters.field_of_study, "tags": list(filters.tags)}
+            "source": filters.source, "fields": list(filters.fields), "tags": list(filters.tags)}
 
 
 LIST_FORMATS = ("table", "csv", "json")
