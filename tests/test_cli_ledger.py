@@ -254,6 +254,8 @@ def test_damaged_database_is_exit_1_one_line(cpe, home):
 
 
 def test_unexpected_errors_are_one_line_unless_debugging(cpe, monkeypatch):
+    seed(cpe)
+
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
     monkeypatch.setattr("cpe_cli.store.ledger.Ledger.total", explode)

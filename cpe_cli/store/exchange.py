@@ -157,7 +157,11 @@ def kept_certificates(ledger: Ledger) -> list[tuple[int, str, str]]:
 
 
 def ledger_exists(home: Path) -> bool:
-    """Whether ``home`` has a database (of any kind: opening it says what is wrong with it)."""
+    """Whether ``home`` has a database (of any kind: opening it says what is wrong with it); a home that lost
+    its database but still holds certificates is refused here, before anything is made in it."""
+    from .ledger import check_not_lost
+
+    check_not_lost(home)
     return os.path.lexists(home / DATABASE_NAME)
 
 

@@ -240,6 +240,7 @@ class Ledger:
         # (device, inode) of the database file this connection opened: a write first checks that it is still
         # the file at the home's path, so nothing commits into a ledger that ``cpe restore`` replaced.
         self.identity = identity
+        self.placeholder = False  # an empty ledger in memory standing in for a home not made yet (open_ledger)
         self._changes: certificates.FileChanges | None = None
 
     # -- transactions -------------------------------------------------
@@ -530,12 +531,26 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def open_ledger(home: Path) -> Iterator[Ledger]:
+def open_ledger(home: Path, *, create: bool = True) -> Iterator[Ledger]:
     """Open (creating and migrating as needed) the ledger in ``home``.
 
     Every command goes through here, so every command sees an up-to-date
     schema and finishes any half-done work a killed command left behind.
+    With ``create=False`` (commands that only read) a home without a
+    database is not created: the ledger is an empty one in memory, and
+    ``ledger.placeholder`` says so (the command tells the user where it looked).
     """
+    if not create and not os.path.lexists(home / DATABASE_NAME):
+        check_not_lost(home)
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            schema.migrate(conn, str(home / DATABASE_NAME))
+            ledger = Ledger(home, conn)
+            ledger.placeholder = True
+            yield ledger
+        finally:
+            conn.close()
+        return
     database = prepare_home(home)
     shown = str(database)
     conn, identity, outdated = _connect(database, shown)

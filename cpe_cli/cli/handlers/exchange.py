@@ -30,7 +30,7 @@ def export_csv(*, preset=None, start=None, end=None, year=None, source="all", fi
         output_file = None
     if output_file is not None:
         check_output(output_file, force=force, home=home)  # a refused -o creates nothing, not even the home
-    with open_ledger(home) as ledger:
+    with open_ledger(home, create=False) as ledger:  # a read: a home not made yet is read as empty
         if output_file is None:
             with output.utf8_stdout() as stream:
                 summary = write_view_csv(ledger, filters, stream, raw=raw)
