@@ -68,23 +68,27 @@ def test_an_altered_certificate_file_is_found_even_at_the_same_size(cpe, ledger_
     ]
 
 
-def test_stray_files_are_listed_and_repair_removes_only_them(cpe, ledger_with_files, home):
+def test_stray_files_are_listed_and_repair_moves_only_them_to_lost_and_found(cpe, ledger_with_files, home):
     (home / "certificates" / "notes.txt").write_text("mine")
     (home / "certificates" / "stray-folder").mkdir()
     (home / "certificates" / "link.pdf").symlink_to(ledger_with_files[1])
     result = cpe("verify")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "stray file certificates/link.pdf (no record names it; 'cpe verify --repair' removes it)",
-        "stray file certificates/notes.txt (no record names it; 'cpe verify --repair' removes it)",
+        "stray file certificates/link.pdf (no record names it; 'cpe verify --repair' moves it to lost+found/)",
+        "stray file certificates/notes.txt (no record names it; 'cpe verify --repair' moves it to lost+found/)",
         "stray folder certificates/stray-folder (no record names it; verify --repair leaves folders alone: "
         "move it out yourself)",
     ]
     (home / "certificates" / "stray-folder").rmdir()
     repaired = cpe("verify", "--repair")
     assert repaired.exit_code == 0, repaired.stdout
-    assert repaired.stdout.splitlines() == ["stray file certificates/link.pdf: removed",
-                                            "stray file certificates/notes.txt: removed"]
+    assert repaired.stdout.splitlines() == [
+        "stray file certificates/link.pdf: moved to lost+found/link.pdf (no record names it; look at it, then "
+        "delete it)",
+        "stray file certificates/notes.txt: moved to lost+found/notes.txt (no record names it; look at it, then "
+        "delete it)"]
+    assert (home / "lost+found" / "notes.txt").read_text() == "mine"  # moved, never deleted
     assert repaired.stderr.startswith("Ledger is whole: 3 records, 2 certificate files")
     assert len(repaired.stderr.splitlines()) == 1
     assert sorted((home / "certificates").iterdir()) == sorted([*ledger_with_files.values(),

@@ -10,6 +10,14 @@ CI runs); ``CPE_CRASH_SEED`` the seed. The full run is in the README.
 A write that fails for lack of space (a file-size limit, ``ulimit -f``, set in
 the child) is one clear error and leaves nothing half-written, for add, import,
 both exports and backup.
+
+``test_kill_9_during_every_writing_command`` does the same for every command
+that writes (add, edit, rm, rm --purge, rm --undo, import, restore with the
+atomic swap and with the fallback of two renames, verify --repair, export
+csv/zip -o, backup, profile use/drop), each on a copy of one 2,000-record
+template: the ledger must be the state before or after, verify whole, no file
+stray or missing, an output absent or complete, and no leftover once the same
+command has run again (issue 10).
 """
 
 import hashlib

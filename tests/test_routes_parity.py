@@ -138,12 +138,23 @@ def run_on_route(route: str | None, seed: Path, folder: Path, words: list[str]):
     return result.exit_code, shown, ledger_state(home)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(words=command_lines())
-def test_both_routes_agree(seeded_home, tmp_path, words):
+def both_routes_agree(seeded_home, tmp_path, words):
     fast = run_on_route(None, seeded_home, tmp_path, words)
     typer = run_on_route("typer", seeded_home, tmp_path, words)
     assert fast == typer, words
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=command_lines())
+def test_both_routes_agree(seeded_home, tmp_path, words):
+    both_routes_agree(seeded_home, tmp_path, words)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=command_lines())
+def test_both_routes_agree_on_a_thousand_command_lines(seeded_home, tmp_path, words):
+    both_routes_agree(seeded_home, tmp_path, words)
 
 
 @pytest.mark.parametrize("words", [

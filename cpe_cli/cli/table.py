@@ -144,24 +144,23 @@ def layout(columns: list[Column], rows: list[list[str]], available: int) -> tupl
     def room() -> int:
         return available - gap * (len(kept) - 1)
 
-    while sum(floors[i] for i in kept) > room():
-        candidates = [i for i in kept if columns[i].header in DROP_ORDER]
+    def drop_one(allowed: Sequence[str]) -> bool:
+        """Leave out the first column of ``DROP_ORDER`` still shown and ``allowed``; False when none is left."""
+        candidates = [i for i in kept if columns[i].header in allowed]
         if not candidates:
-            break
+            return False
         victim = min(candidates, key=lambda i: DROP_ORDER.index(columns[i].header))
         kept.remove(victim)
         dropped.append(columns[victim].header)
+        return True
+
+    while sum(floors[i] for i in kept) > room() and drop_one(DROP_ORDER):
+        pass
     title = next((i for i, column in enumerate(columns) if column.header == "Title"), None)
-    while title is not None:
-        spare = room() - sum(floors[i] for i in kept)
-        if floors[title] + spare >= min(naturals[title], TITLE_COMFORT):
+    while title is not None and floors[title] + room() - sum(floors[i] for i in kept) < min(naturals[title],
+                                                                                              TITLE_COMFORT):
+        if not drop_one(OPTIONAL):
             break
-        candidates = [i for i in kept if columns[i].header in OPTIONAL]
-        if not candidates:
-            break
-        victim = min(candidates, key=lambda i: DROP_ORDER.index(columns[i].header))
-        kept.remove(victim)
-        dropped.append(columns[victim].header)
     widths = {i: floors[i] for i in kept}
     spare = room() - sum(widths.values())
     # Title first, up to its natural width; then the other flexible columns share what is left, a column at a time.

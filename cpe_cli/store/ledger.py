@@ -540,6 +540,10 @@ def open_ledger(home: Path, *, create: bool = True) -> Iterator[Ledger]:
     database is not created: the ledger is an empty one in memory, and
     ``ledger.placeholder`` says so (the command tells the user where it looked).
     """
+    if not os.path.lexists(home):
+        from .swap import settle_home
+
+        settle_home(home)  # a restore between the renames of its fallback swap: wait for it, or undo a killed one
     if not create and not os.path.lexists(home / DATABASE_NAME):
         check_not_lost(home)
         conn = sqlite3.connect(":memory:", isolation_level=None)
