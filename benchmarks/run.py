@@ -360,10 +360,15 @@ def create_empty_ledger(cpe: Path, home: Path) -> Path:
     """Let the real cpe create and migrate the ledger: the schema is exactly the tool's."""
     if home.exists():
         shutil.rmtree(home)
-    result = run_process([str(cpe), "total"], base_env(home))
+    # A write creates the home (reads never do): track a profile, then stop tracking it.
+    for words in (["profile", "use", "ny"], ["profile", "drop", "ny"]):
+        result = run_process([str(cpe), *words], base_env(home))
+        if result.returncode != 0:
+            sys.exit(f"`cpe {' '.join(words)}` could not create a ledger in {home}: "
+                     f"{result.stderr.decode(errors='replace')}")
     db = home / "cpe.db"
-    if result.returncode != 0 or not db.exists():
-        sys.exit(f"`cpe total` could not create a ledger in {home}: {result.stderr.decode(errors='replace')}")
+    if not db.exists():
+        sys.exit(f"no ledger was created in {home}")
     return db
 
 

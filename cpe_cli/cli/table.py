@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .output import plain
+
 GAPS = ("  ", " ")  # the narrower gap only when the table would not fit otherwise
 MIN_FLEXIBLE_WIDTH = 8  # at least the widest flexible header ("Delivery", "Provider")
 
@@ -34,11 +36,8 @@ def display_width(text: str) -> int:
                for char in text)
 
 
-def safe_text(value: str) -> str:
-    """Stored text as ``output.plain`` shows it (escapes, bidi overrides as codes): it never drives the terminal."""
-    from .output import plain
-
-    return plain(value)
+# Stored text as ``output.plain`` shows it (escapes, bidi overrides as codes): it never drives the terminal.
+safe_text = plain
 
 
 def _fit(naturals: list[int], columns: Sequence[Column], available: int, gap: str) -> list[int]:
@@ -83,12 +82,13 @@ def _pad(text: str, width: int, align: str) -> str:
 
 
 def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], available: int,
-           bold: tuple[str, str] = ("", ""), widths: list[int] | None = None) -> list[str]:
+           bold: tuple[str, str] = ("", ""), widths: list[int] | None = None, safe: bool = False) -> list[str]:
     """The table as lines of at most ``available`` columns (unless even the narrowest layout is wider).
 
-    ``widths`` (from ``layout``) fixes the columns' widths; without it they are fitted here.
+    ``widths`` (from ``layout``) fixes the columns' widths; without it they are fitted here. ``safe``: the
+    cells are already made safe to print (``safe_text``), so they are not escaped twice.
     """
-    rows = [[safe_text(cell) for cell in row] for row in rows]
+    rows = [list(row) for row in rows] if safe else [[safe_text(cell) for cell in row] for row in rows]
     gap = GAPS[0]
     if widths is None:
         naturals = [max([display_width(column.header), *(display_width(row[i]) for row in rows)])
@@ -210,7 +210,7 @@ def records_table(records, total, filters, terminal: bool, width: int | None = N
     widths, dropped = layout(columns, rows, available)
     shown = [i for i, column in enumerate(columns) if column.header not in dropped]
     lines = render([columns[i] for i in shown], [[row[i] for i in shown] for row in rows], available, bold,
-                   widths=[widths[i] for i in shown])
+                   widths=[widths[i] for i in shown], safe=True)
     title = f"CPE records: {describe(filters.window)} ({source_label(filters.source)}{filter_words(filters)})"
     caption = f"{plural(total.count, 'record')}, {credits(total.credits)} credits"
     out = [bold[0] + line + bold[1] for line in textwrap.wrap(title, available)]

@@ -59,6 +59,21 @@ FIRST_TODAY = date(1900, 1, 1)
 LAST_TODAY = date(9899, 12, 31)
 
 
+def byte_limit(name: str, default: int, environ: Mapping[str, str] | None = None) -> int:
+    """A size cap from the environment (``CPE_RESTORE_MAX_BYTES``, ``CPE_IMPORT_MAX_BYTES``), else ``default``."""
+    env = os.environ if environ is None else environ
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise CpeError.invalid(f"{name}={text!r} is not a number of bytes (e.g. 2147483648)")
+    return value
+
+
 def resolve_today(environ: Mapping[str, str] | None = None) -> date:
     env = os.environ if environ is None else environ
     pinned = env.get("CPE_TODAY", "").strip()

@@ -100,16 +100,9 @@ def restore_limit(archive_size: int) -> int:
     """The most bytes a restore of an archive of this size writes: ``CPE_RESTORE_MAX_BYTES`` when set, else
     16 times the archive's size or 256 MiB, whichever is more (a ledger's database compresses about 3 to 8
     times; certificates, PDFs and images, hardly at all)."""
-    text = os.environ.get("CPE_RESTORE_MAX_BYTES", "").strip()
-    if text:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            value = -1
-        if value < 0:
-            raise CpeError.invalid(f"CPE_RESTORE_MAX_BYTES={text!r} is not a number of bytes")
-        return value
-    return max(RESTORE_RATIO * archive_size, RESTORE_FLOOR)
+    from ..core.environment import byte_limit
+
+    return byte_limit("CPE_RESTORE_MAX_BYTES", max(RESTORE_RATIO * archive_size, RESTORE_FLOOR))
 
 
 def refuse(archive: Path, reason: str) -> CpeError:

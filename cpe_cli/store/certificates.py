@@ -81,16 +81,9 @@ def stored_path(home: Path, stored_name: str) -> Path:
 
 def import_cap() -> int:
     """New certificate bytes one write transaction may add: ``CPE_IMPORT_MAX_BYTES``, or 1 GiB."""
-    text = os.environ.get("CPE_IMPORT_MAX_BYTES", "").strip()
-    if not text:
-        return IMPORT_MAX_BYTES
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise CpeError.invalid(f"CPE_IMPORT_MAX_BYTES={text!r} is not a number of bytes (e.g. 2147483648)")
-    return value
+    from ..core.environment import byte_limit
+
+    return byte_limit("CPE_IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
 
 
 def _open_source(path: Path) -> tuple[int, int]:

@@ -41,15 +41,7 @@ def _lock(fd: int, *, wait: bool) -> bool:
 def create_locked_file(path: Path, mode: int = 0o600) -> int:
     """Create ``path`` (new, never through a symlink) and hold its lock until the fd is closed; raises
     ``FileExistsError`` if the name was taken, or was taken away by a cleaner before the lock was held."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
-    try:
-        _lock(fd, wait=True)
-        if not _same(path, fd):
-            raise FileExistsError(17, "taken away while being created", str(path))
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return _held(path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode))
 
 
 def create_locked_folder(path: Path) -> int:
@@ -61,7 +53,11 @@ def create_locked_folder(path: Path) -> int:
 
 def lock_folder(path: Path) -> int:
     """Hold the lock of an existing folder (one cpe made, or the home) until the fd is closed."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    return _held(path, os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)))
+
+
+def _held(path: Path, fd: int) -> int:
+    """Lock ``fd`` (waiting) and check it is still what ``path`` names; closes it and raises otherwise."""
     try:
         _lock(fd, wait=True)
         if not _same(path, fd):
