@@ -128,6 +128,7 @@ def test_bash_lists_candidates_as_they_read(ledger, tmp_path):
     assert "Accounting (Governmental)" in shown and "Accounting\\ \\(" not in shown, shown
 
 
+@pytest.mark.slow  # the same path as the field test above; the CI's slow run types it in every shell
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_state_by_name_completes_the_code(shell, ledger, tmp_path):
     child = start(shell, shell_env(ledger, tmp_path))
