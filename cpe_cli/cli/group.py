@@ -23,7 +23,10 @@ class CpeGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         import shutil
 
-        _use_plain_completion_classes()
+        import os
+
+        if any(name.endswith("_COMPLETE") for name in os.environ):  # only a TAB request reaches them
+            _use_plain_completion_classes()
         # Help fills the terminal (Click's default stops at 80 columns), up to a readable 120.
         extra.setdefault("max_content_width", min(shutil.get_terminal_size((80, 24)).columns, 120))
         from typer._click import exceptions as click_exceptions

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .output import plain
 
-GAPS = ("  ", " ")  # the narrower gap only when the table would not fit otherwise
+GAP = "  "  # between columns
 MIN_FLEXIBLE_WIDTH = 8  # at least the widest flexible header ("Delivery", "Provider")
 
 
@@ -38,24 +38,6 @@ def display_width(text: str) -> int:
 
 # Stored text as ``output.plain`` shows it (escapes, bidi overrides as codes): it never drives the terminal.
 safe_text = plain
-
-
-def _fit(naturals: list[int], columns: Sequence[Column], available: int, gap: str) -> list[int]:
-    """Column widths: the natural widths, with flexible columns narrowed (widest first) until the row fits."""
-    widths = list(naturals)
-    excess = sum(widths) + len(gap) * (len(widths) - 1) - available
-    while excess > 0:
-        candidates = [i for i, column in enumerate(columns) if column.flexible and widths[i] > MIN_FLEXIBLE_WIDTH]
-        if not candidates:
-            break
-        widest = max(candidates, key=lambda i: widths[i])
-        others = [widths[i] for i in candidates if i != widest]
-        target = max(max(others, default=MIN_FLEXIBLE_WIDTH), MIN_FLEXIBLE_WIDTH, widths[widest] - excess)
-        if target >= widths[widest]:
-            target = widths[widest] - 1
-        excess -= widths[widest] - target
-        widths[widest] = target
-    return widths
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -81,22 +63,10 @@ def _pad(text: str, width: int, align: str) -> str:
     return text + " " * room
 
 
-def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], available: int,
-           bold: tuple[str, str] = ("", ""), widths: list[int] | None = None, safe: bool = False) -> list[str]:
-    """The table as lines of at most ``available`` columns (unless even the narrowest layout is wider).
-
-    ``widths`` (from ``layout``) fixes the columns' widths; without it they are fitted here. ``safe``: the
-    cells are already made safe to print (``safe_text``), so they are not escaped twice.
-    """
-    rows = [list(row) for row in rows] if safe else [[safe_text(cell) for cell in row] for row in rows]
-    gap = GAPS[0]
-    if widths is None:
-        naturals = [max([display_width(column.header), *(display_width(row[i]) for row in rows)])
-                    for i, column in enumerate(columns)]
-        for gap in GAPS:
-            widths = _fit(naturals, columns, available, gap)
-            if sum(widths) + len(gap) * (len(widths) - 1) <= available:
-                break
+def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], bold: tuple[str, str],
+           widths: list[int]) -> list[str]:
+    """The table as lines, in the widths ``layout`` chose; cells are already made safe to print (``safe_text``)."""
+    gap = GAP
     on, off = bold
     header_cells = [_pad(column.header, width, column.align) for column, width in zip(columns, widths)]
     lines = [on + gap.join(header_cells).rstrip() + off, gap.join("─" * width for width in widths)]
@@ -127,7 +97,7 @@ def layout(columns: list[Column], rows: list[list[str]], available: int) -> tupl
     longest word (so no word is split), then columns are left out in
     ``DROP_ORDER``; Title itself narrows last, down to ``TITLE_MIN``.
     """
-    gap = len(GAPS[0])
+    gap = len(GAP)
     naturals = [max([display_width(column.header), *(display_width(row[i]) for row in rows)])
                 for i, column in enumerate(columns)]
     floors = []
@@ -209,8 +179,8 @@ def records_table(records, total, filters, terminal: bool, width: int | None = N
     available = width or shutil.get_terminal_size((80, 24)).columns
     widths, dropped = layout(columns, rows, available)
     shown = [i for i, column in enumerate(columns) if column.header not in dropped]
-    lines = render([columns[i] for i in shown], [[row[i] for i in shown] for row in rows], available, bold,
-                   widths=[widths[i] for i in shown], safe=True)
+    lines = render([columns[i] for i in shown], [[row[i] for i in shown] for row in rows], bold,
+                   [widths[i] for i in shown])
     title = f"CPE records: {describe(filters.window)} ({source_label(filters.source)}{filter_words(filters)})"
     caption = f"{plural(total.count, 'record')}, {credits(total.credits)} credits"
     out = [bold[0] + line + bold[1] for line in textwrap.wrap(title, available)]

@@ -144,7 +144,15 @@ def evaluate(home: Path, today: date, *, as_of: str | None = None, profile_ids: 
     if when > today:
         raise CpeError.invalid(f"--as-of {when.isoformat()} is after today ({today.isoformat()}): "
                                "records cannot be known yet")
-    tracked = _tracked(home)
+    if not _has_ledger(home):
+        return when, _evaluate(home, None, when, {}, profile_ids, period_end, declared)
+    with open_ledger(home) as ledger:
+        tracked = {item.profile_id: item for item in stored.tracked_profiles(ledger)}
+        return when, _evaluate(home, ledger, when, tracked, profile_ids, period_end, declared)
+
+
+def _evaluate(home: Path, ledger, when: date, tracked: dict, profile_ids, period_end, declared) -> list[Evaluated]:
+    """The profiles chosen (named, or else tracked) evaluated on ``when`` over ``ledger`` (None: no ledger)."""
     # Parse only what is evaluated; a mistyped --profile still lists every id (find_profile on all of them).
     wanted = [name.strip().lower() for name in profile_ids] if profile_ids else list(tracked)
     profiles = load_profiles(home, wanted)
@@ -167,18 +175,12 @@ def evaluate(home: Path, today: date, *, as_of: str | None = None, profile_ids: 
                 raise CpeError.failed(f"tracked profile {profile_id!r} is no longer defined (its file in "
                                       f"{home / 'profiles'} is gone?); 'cpe profile drop {profile_id}' stops tracking it")
             chosen.append((profiles[profile_id], item.period_end, item.declared, True))
-    results = []
-    if not chosen:
-        return when, results
-    if not _has_ledger(home):
-        return when, [Evaluated(profile, compliance.evaluate(profile, (), as_of=when, period_end=end, declared=words),
-                                is_tracked, words) for profile, end, words, is_tracked in chosen]
-    with open_ledger(home) as ledger:
-        for profile, end, words, is_tracked in chosen:
-            entries = entries_for(ledger, profile, words, when, end)
-            status = compliance.evaluate(profile, entries, as_of=when, period_end=end, declared=words)
-            results.append(Evaluated(profile, status, is_tracked, words))
-    return when, results
+    if ledger is None:
+        return [Evaluated(profile, compliance.evaluate(profile, (), as_of=when, period_end=end, declared=words),
+                          is_tracked, words) for profile, end, words, is_tracked in chosen]
+    return [Evaluated(profile, compliance.evaluate(profile, entries_for(ledger, profile, words, when, end), as_of=when,
+                                                   period_end=end, declared=words), is_tracked, words)
+            for profile, end, words, is_tracked in chosen]
 
 
 def entries_for(ledger, profile: Profile, declared: frozenset[str], when: date, period_end: date | None) -> list:
