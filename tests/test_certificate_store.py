@@ -194,7 +194,8 @@ def test_a_ledger_of_schema_4_is_migrated_and_its_files_stay_as_they_are(cpe, ho
     assert verify.exit_code == 0, verify.stdout
     assert f"schema version {schema.SCHEMA_VERSION}" in verify.stderr
     conn = sqlite3.connect(home / "cpe.db")
-    assert conn.execute("SELECT * FROM records ORDER BY id").fetchall() == rows
+    # Every row kept as it was; later migrations only add columns (import_batch: NULL, not imported).
+    assert [row[:len(rows[0])] for row in conn.execute("SELECT * FROM records ORDER BY id")] == rows
     assert schema.schema_differences(conn, schema.SCHEMA_VERSION) == []
     conn.close()
     assert snapshot(home / "certificates") == files_before

@@ -186,6 +186,30 @@ def _share_certificate_files(db) -> None:
     db.execute("CREATE INDEX trash_by_certificate ON trash (certificate_stored) WHERE certificate_stored IS NOT NULL")
 
 
+def _add_import_batches(db) -> None:
+    """Import batches (issue 12): every ``cpe import`` that adds records is one batch.
+
+    ``import_batches`` keeps when a batch was imported, from what (the file
+    name as the user gave it, ``-`` for standard input) and its counts, so
+    ``cpe import --history`` can list it; ``records.import_batch`` names the
+    batch a record came from (NULL for records added any other way), so
+    ``cpe import --undo`` and ``cpe list --batch`` find its records through
+    the partial index without reading the others. A record keeps its batch
+    through ``cpe edit`` and through the trash (the trash holds every
+    column), so ``cpe rm --undo`` brings an undone batch back whole.
+    """
+    db.execute("""
+        CREATE TABLE import_batches (
+            id INTEGER PRIMARY KEY,
+            imported_at TEXT NOT NULL,
+            source_name TEXT NOT NULL,
+            imported INTEGER NOT NULL CHECK (imported >= 0),
+            skipped INTEGER NOT NULL CHECK (skipped >= 0)
+        )""")
+    db.execute("ALTER TABLE records ADD COLUMN import_batch INTEGER")
+    db.execute("CREATE INDEX records_by_batch ON records (import_batch) WHERE import_batch IS NOT NULL")
+
+
 def _rebuild(db, table: str, old_column: str, new_column: str) -> None:
     """Re-create ``table`` with one column definition changed, keeping its rows, indexes and triggers."""
     (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
@@ -204,7 +228,8 @@ def _rebuild(db, table: str, old_column: str, new_column: str) -> None:
         db.execute(sql)
 
 
-MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals, _add_tags_and_profiles, _share_certificate_files)
+MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals, _add_tags_and_profiles, _share_certificate_files,
+              _add_import_batches)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
