@@ -114,6 +114,20 @@ def test_list_json_has_the_contract_keys_newest_first(cpe):
     assert rows[0]["state"] == "NY" and rows[0]["certificate"] is None
 
 
+def test_json_says_null_for_every_absent_value(cpe):
+    """No state, no certificate, no description and no tags each read as absent the same way (null, or an
+    empty list for the one list-valued key), never "" for one and null for another."""
+    cpe(*add_args(title="Bare", date="2026-03-01"))
+    for words in (("list", "--format", "json"), ("show", "1", "--json")):
+        record = json.loads(cpe(*words).stdout)
+        record = record[0] if isinstance(record, list) else record
+        absent = {key: value for key, value in record.items() if value in (None, "", [])}
+        expected = {"state": None, "description": None, "certificate": None, "tags": []}
+        if words[0] == "show":
+            expected.update(certificate_path=None, certificate_sha256=None, certificate_size=None)
+        assert absent == expected, words
+
+
 def test_list_filters_by_window_source_and_field(cpe):
     seed(cpe)
     titles = lambda *args: [r["title"] for r in json.loads(cpe("list", "--format", "json", *args).stdout)]
@@ -226,6 +240,7 @@ def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     (("total", "--preset", "quarterly"), "unknown preset 'quarterly'"),
     (("total", "--from", "2026-06-01", "--to", "2026-01-01"), "is after --to"),
     (("total", "--from", "2027-01-01"), "--from 2027-01-01 is after today (2026-06-11)"),
+    (("list", "--year", "2027"), "--year 2027 starts after today (2026-06-11); no record is dated in the future"),
     (("total", "--source", "web"), "unknown source 'web'"),
     (("list", "--field", "zzz"), "unknown field of study 'zzz'"),
     (("total", "--bogus"), "No such option: --bogus"),

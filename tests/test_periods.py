@@ -99,6 +99,29 @@ def test_reversed_range_and_unknown_preset_are_refused():
         resolve_window(TODAY, preset="quarterly")
 
 
+
+@pytest.mark.parametrize("words, refused", [
+    ({"year": 2026}, False), ({"year": 2027}, True),
+    ({"start": "2026-06-11"}, False), ({"start": "2026-06-12"}, True),
+    ({"start": "2026-06-11", "end": "2027-12-31"}, False), ({"start": "2026-06-12", "end": "2027-12-31"}, True),
+    ({"end": "2030-01-01"}, False),
+])
+def test_a_window_starting_after_today_is_refused_by_every_option_alike(words, refused):
+    """--year and --from name future days alike: both refused once the window starts after today (the
+    last accepted start is today itself), while a window that merely ends after today is fine."""
+    if not refused:
+        window = resolve_window(TODAY, **words)
+        assert window.start is None or window.start <= TODAY
+        return
+    with pytest.raises(CpeError, match=r"after today \(2026-06-11\); no record is dated in the future"):
+        resolve_window(TODAY, **words)
+
+
+def test_next_year_opens_on_new_years_day():
+    assert resolve_window(date(2027, 1, 1), year=2027).start == date(2027, 1, 1)
+    with pytest.raises(CpeError):
+        resolve_window(date(2026, 12, 31), year=2027)
+
 def test_default_window_is_ytd():
     assert resolve_window(TODAY) == preset_window("ytd", TODAY)
 

@@ -111,22 +111,30 @@ def resolve_window(today: date, preset: str | None = None, start: str | None = N
 
     ``--from``/``--to`` override the preset; ``--from`` alone runs to today,
     ``--to`` alone from the first record; ``--year`` is one calendar year and
-    cannot be mixed with ``--from``/``--to``.
+    cannot be mixed with ``--from``/``--to``. A window that starts after today
+    is refused the same way whichever option names it: no record is ever
+    dated in the future (``completion_date``), so such a window could only
+    answer 0 and hide a typo. A window that ends after today is fine (the
+    current year, a period that runs on).
     """
     if year is not None:
         if start is not None or end is not None:
             raise CpeError.invalid("--year cannot be combined with --from/--to")
         if not 1900 <= year <= 9999:
             raise CpeError.invalid(f"--year {year} is out of range (1900-9999)")
+        if year > today.year:
+            raise CpeError.invalid(f"--year {year} starts after today ({today.isoformat()}); "
+                                   "no record is dated in the future")
         return Window(date(year, 1, 1), date(year, 12, 31), str(year))
     if start is not None or end is not None:
         first = parse_date(start, "--from") if start is not None else None
         last = parse_date(end, "--to") if end is not None else None
         if first is not None and last is None:
             last = today
+        if first is not None and first > today:
+            raise CpeError.invalid(f"--from {first.isoformat()} is after today ({today.isoformat()}); "
+                                   "no record is dated in the future")
         if first is not None and last is not None and first > last:
-            if end is None:
-                raise CpeError.invalid(f"--from {first.isoformat()} is after today ({today.isoformat()})")
             raise CpeError.invalid(f"--from {first.isoformat()} is after --to {last.isoformat()}")
         return Window(first, last, "Custom range")
     return preset_window(preset or DEFAULT_PRESET, today)

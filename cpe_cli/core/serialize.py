@@ -37,9 +37,15 @@ def record_row(record: StoredRecord) -> dict[str, str | None]:
 
 
 def record_json(record: StoredRecord) -> dict[str, object]:
-    """For ``--format json``: credits as a JSON number (a float repr of a 2-decimal value is exact text)."""
+    """For ``--format json``: credits as a JSON number (a float repr of a 2-decimal value is exact text).
+
+    An absent value is ``null`` whatever the column (no state, no certificate,
+    no description), so a script tests one thing; CSV has no null and writes
+    an empty cell for all of them.
+    """
     row: dict[str, object] = dict(record_row(record))
     row["id"] = record.id
+    row["description"] = record.description or None
     row["credits"] = float(record.credits)
     row["tags"] = list(record.tags)
     return row
