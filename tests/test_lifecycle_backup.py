@@ -296,8 +296,8 @@ HOSTILE = {
     "corrupt-database": "its database",
     "truncated": "it is damaged or truncated",
     "truncated-tar": "damaged or truncated",
-    "not-an-archive": "it is damaged or truncated",
-    "empty": "it is damaged or truncated",
+    "not-an-archive": "is not a cpe backup (.tar.gz, as `cpe backup FILE` writes)",
+    "empty": "is not a cpe backup (.tar.gz",
     "a-folder": "is not a regular file",
     "missing": "does not exist",
 }
@@ -317,6 +317,23 @@ def test_a_hostile_or_damaged_archive_is_refused_before_anything_changes(cpe, ar
     assert sorted(os.listdir(home.parent)) == around  # no staging folder left behind
     assert not (tmp_path / "escaped.txt").exists() and not (home.parent / "escaped.txt").exists()
 
+
+
+@pytest.mark.parametrize("kind", ["missing", "a-csv", "a-folder"])
+def test_restore_names_a_wrong_archive_before_asking_for_force(cpe, archive, home, tmp_path, kind):
+    """A non-empty home would need --force, but --force cannot fix a missing file, a CSV or a folder:
+    the archive is checked first, so the one error names the real problem."""
+    bad = {"missing": tmp_path / "nowhere.tar.gz", "a-csv": tmp_path / "records.csv", "a-folder": tmp_path}[kind]
+    if kind == "a-csv":
+        bad.write_text("id,date,title\n1,2026-01-02,Ethics\n")
+    before = snapshot(home)
+    result = cpe("restore", str(bad))  # no --force, and the home holds a ledger
+    assert result.exit_code == 2
+    error = result.stderr
+    assert error.count("\n") == 1 and "--force" not in error and "ReadError" not in error
+    assert {"missing": "does not exist", "a-csv": "is not a cpe backup (.tar.gz",
+            "a-folder": "is not a regular file"}[kind] in error
+    assert snapshot(home) == before
 
 def test_a_refused_restore_into_a_new_place_leaves_no_folder_behind(cpe, archive, tmp_path, monkeypatch):
     target = tmp_path / "new" / "deeper" / "cpe"

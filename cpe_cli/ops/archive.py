@@ -110,10 +110,11 @@ def refuse(archive: Path, reason: str) -> CpeError:
     return CpeError.invalid(f"{archive} is not a usable cpe backup: {reason}; nothing was restored")
 
 
-def unpack(archive: Path, staging: Path) -> dict:
-    """Check every member (names, types, sizes, the manifest, the limits) in a first pass that writes nothing,
-    then extract them into ``staging``, each stopped at the size the manifest declares and compared with its
-    SHA-256; return the manifest."""
+GZIP_MAGIC = b"\x1f\x8b"  # every backup cpe writes is gzip-compressed (``backup.write_backup``: mode w:gz)
+
+
+def _open_archive(archive: Path) -> tuple[int, os.stat_result]:
+    """The archive opened read-only, refused unless it is an existing regular file."""
     try:
         fd = os.open(archive, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -124,6 +125,32 @@ def unpack(archive: Path, staging: Path) -> dict:
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise CpeError.invalid(f"backup {archive} is not a regular file")
+    return fd, info
+
+
+def check_archive(archive: Path) -> None:
+    """Refuse, first of all, what cannot be a backup: a missing file, a folder, a file that is not gzip.
+
+    Restore runs this before it looks at the home, so a mistyped path or a CSV given by mistake is
+    named as such instead of asking for ``--force`` (which would not help); ``unpack`` checks the
+    rest, member by member.
+    """
+    fd, _ = _open_archive(archive)
+    with os.fdopen(fd, "rb") as raw:
+        try:
+            head = raw.read(len(GZIP_MAGIC))
+        except OSError as problem:
+            raise refuse(archive, f"it cannot be read ({problem.strerror or problem})") from None
+    if head != GZIP_MAGIC:
+        raise CpeError.invalid(f"{archive} is not a cpe backup (.tar.gz, as `cpe backup FILE` writes); "
+                               "nothing was restored")
+
+
+def unpack(archive: Path, staging: Path) -> dict:
+    """Check every member (names, types, sizes, the manifest, the limits) in a first pass that writes nothing,
+    then extract them into ``staging``, each stopped at the size the manifest declares and compared with its
+    SHA-256; return the manifest."""
+    fd, info = _open_archive(archive)
     with os.fdopen(fd, "rb") as raw, _reading(archive):
         manifest, sizes = _survey(raw, archive, restore_limit(info.st_size))
         _check_space(staging, sum(sizes.values()))

@@ -40,7 +40,7 @@ from pathlib import Path
 from ..core.errors import CpeError
 from ..store import certificates, leftovers, schema, snapshot, swap
 from ..store.ledger import DATABASE_NAME, open_ledger
-from .archive import refuse, unpack
+from .archive import check_archive, refuse, unpack
 
 # What cpe makes in a home: the database and its SQLite companions, the certificate store, the folder
 # of what cpe could not place, and the user's own profiles (``$CPE_HOME/profiles``).
@@ -89,6 +89,7 @@ def ledger_words(records: int, trash: int) -> str:
 
 def restore_backup(home: Path, archive: Path, today: date, *, force: bool = False) -> RestoreSummary:
     archive = archive.expanduser()
+    check_archive(archive)  # before the home: --force cannot help a missing or foreign file
     summary = RestoreSummary()
     found = examine_home(home)
     _refuse_foreign(home, found)
