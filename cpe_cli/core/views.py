@@ -35,9 +35,15 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def match_fields(words) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def match_fields(words, more_groups=None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(canonical fields, the words as asked) for ``--field`` given once or more: a group name (ethics,
-    technical, non-technical) or a field by name, alias or unique prefix; any of them matches."""
+    technical, non-technical) or a field by name, alias or unique prefix; any of them matches.
+
+    ``more_groups``, when given, is called (at most once, and only for a word
+    that is neither a group above nor a field) for more groups by name: the
+    tracked profiles' groups (``ops.field_groups``), so a plain field never
+    pays for reading profiles.
+    """
     from .errors import CpeError
     from .records import match_field
 
@@ -47,6 +53,7 @@ def match_fields(words) -> tuple[tuple[str, ...], tuple[str, ...]]:
         words = [words]
     fields: list[str] = []
     shown: list[str] = []
+    extra: dict[str, tuple[str, ...]] | None = None
     for word in words:
         key = " ".join(word.strip().lower().split()).replace(" ", "-")
         if key in FIELD_GROUPS:
@@ -54,9 +61,21 @@ def match_fields(words) -> tuple[tuple[str, ...], tuple[str, ...]]:
             shown.append(key)
             continue
         try:
-            name = match_field(word)
+            name = match_field(word) if ":" not in key else None
         except CpeError as problem:
-            raise CpeError.invalid(f"{problem.message}; or a group: {', '.join(FIELD_GROUPS)}") from None
+            name, unmatched = None, problem
+        else:
+            unmatched = None
+        if name is None:
+            if extra is None:
+                extra = more_groups() if more_groups else {}
+            if key in extra:
+                fields.extend(extra[key])
+                shown.append(key)
+                continue
+            groups = ", ".join([*FIELD_GROUPS, *extra])
+            reason = unmatched.message if unmatched else f"unknown field group {word.strip()!r}"
+            raise CpeError.invalid(f"{reason}; or a group: {groups}") from None
         fields.append(name)
         shown.append(name)
     order = {f.name: position for position, f in enumerate(FIELDS_OF_STUDY)}
@@ -64,12 +83,13 @@ def match_fields(words) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def resolve_filters(today: date, preset: str | None = None, start: str | None = None, end: str | None = None,
-                    year: int | None = None, source: str = "all", field=None, tags=None) -> Filters:
+                    year: int | None = None, source: str = "all", field=None, tags=None,
+                    more_groups=None) -> Filters:
     from .records import clean_tags, match_source
 
     window = resolve_window(today, preset, start, end, year)
     wanted_source = "all" if source.strip().lower() == "all" else match_source(source)
-    fields, words = match_fields(field)
+    fields, words = match_fields(field, more_groups)
     return Filters(window=window, source=wanted_source, fields=fields, field_words=words,
                    tags=clean_tags(tags) if tags else ())
 

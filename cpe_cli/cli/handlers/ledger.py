@@ -29,7 +29,13 @@ def view_of(preset, start, end, year, source, field, tags):
     """The view (window, source, field, tags) the shared view options name, as of today."""
     from ...core.views import resolve_filters
 
-    return resolve_filters(resolve_today(), preset, start, end, year, source, field, tags)
+    def tracked_groups():
+        from ...ops.field_groups import tracked_field_groups
+
+        return tracked_field_groups(resolve_home())
+
+    return resolve_filters(resolve_today(), preset, start, end, year, source, field, tags,
+                           more_groups=tracked_groups)
 
 
 def total(*, preset=None, start=None, end=None, year=None, source="all", field=None, tags=None, as_json=False,
