@@ -79,3 +79,18 @@ def test_the_installed_script_answers_on_the_fast_route(cpe_process):
 ])
 def test_values_match_without_regard_to_case(words, expected):
     assert [line for line in fast_answer(words).splitlines() if line] == expected
+
+
+def test_field_filters_offer_the_groups_of_tracked_profiles(cpe):
+    """--field <TAB> offers California's field groups once it is tracked (not its tag group, fraud), the same
+    way on both routes; before, only the built-in groups."""
+    from support import add_args
+
+    assert "aa" not in fast_answer("cpe total --field a").split()
+    assert cpe(*add_args(title="Audit")).exit_code == 0
+    assert cpe("profile", "use", "ca", "--period-end", "2027-03-31").exit_code == 0
+    offered = fast_answer("cpe total --field ").split("\n")
+    assert "aa" in offered and "government" in offered and "fraud" not in offered
+    assert offered.count("ethics") == 1 and not any(":" in word for word in offered)
+    assert sorted(fast_answer("cpe list --field g").splitlines()) == \
+        sorted(typer_answer("cpe list --field g").splitlines()) == ["government"]

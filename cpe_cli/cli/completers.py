@@ -113,7 +113,19 @@ def complete_record_ids(incomplete: str) -> list:
 
 
 def complete_field_filters(incomplete: str) -> list[str]:
-    """Fields of study and the group names a filter accepts (ethics, technical, non-technical)."""
+    """Fields of study and the group names a filter accepts: ethics, technical, non-technical, and the field
+    groups of tracked profiles (a bare name, or ``ca:aa`` where two profiles use one name differently)."""
+    from ..core.environment import resolve_home
+    from ..core.errors import CpeError
     from ..core.views import FIELD_GROUPS
 
-    return _starting_with((*FIELD_GROUPS, *catalog.FIELD_NAMES), incomplete)
+    groups: list[str] = []
+    try:
+        from ..ops.field_groups import tracked_field_groups
+
+        found = tracked_field_groups(resolve_home())
+        groups = [name for name in found if name not in FIELD_GROUPS
+                  and (":" not in name or name.split(":", 1)[1] not in found)]
+    except CpeError:  # no usable home or ledger: the built-in groups and the fields
+        pass
+    return _starting_with(dict.fromkeys((*FIELD_GROUPS, *groups, *catalog.FIELD_NAMES)), incomplete)
