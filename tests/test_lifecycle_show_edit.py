@@ -291,7 +291,7 @@ def test_the_form_changes_clears_and_re_asks(cpe, record_with_certificate, home,
     assert "credits 'abc'" in result.stderr and result.stdout == ""
     data = shown(cpe)
     assert (data["credits"], data["state"], data["delivery_method"], data["description"], data["certificate"]) == \
-        (3, None, "Group Internet Based", "", None)
+        (3, None, "Group Internet Based", None, None)  # cleared: absent, null
     assert stored_files(home) == []
 
 
