@@ -103,3 +103,25 @@ def test_filters_in_force_are_visible(ledger):
     assert listed.stdout.splitlines()[0] == "CPE records: all dates (All sources · Accounting · tagged fraud)"
     total = json.loads(run_cpe("total", "--json", "--field", "auditing (gov)", "--preset", "all").stdout)
     assert total["fields"] == ["Auditing (Governmental)"] and total["tags"] == [] and total["total"] == 2.5
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+WORDS = st.lists(st.text(st.sampled_from("abcdefghijKLMNOP-:()éü界語"), min_size=1, max_size=30), min_size=1,
+                 max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=WORDS, width=st.integers(min_value=1, max_value=40))
+def test_wrapping_keeps_every_word_and_splits_only_words_wider_than_the_column(words, width):
+    """The hand-written wrap of the list's cells: no line wider than its column (by display width), the
+    words in order, and a word broken only when it alone is wider than the column."""
+    from cpe_cli.cli.table import _wrap, display_width
+
+    text = " ".join(words)
+    lines = _wrap(text, width)
+    assert all(display_width(line) <= width for line in lines if len(line) > 1)
+    assert "".join("".join(lines).split()) == "".join(words)
+    for word in words:
+        if display_width(word) <= width:
+            assert any(word in line.split() for line in lines), (word, lines)

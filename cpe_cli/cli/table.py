@@ -11,7 +11,6 @@ either, so ``cpe list`` starts as fast as ``cpe total``.
 
 from __future__ import annotations
 
-import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,21 +40,54 @@ safe_text = plain
 
 
 def _wrap(text: str, width: int) -> list[str]:
+    if text.isascii():
+        if len(text) <= width:
+            return [text]
+        return _wrap_words(text, width)
     if display_width(text) <= width:
         return [text]
-    if text.isascii():  # at word boundaries; only a word longer than the column is broken
-        return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
-    lines, current = [], ""
-    for char in text:  # wide characters: fold by display width
-        if display_width(current + char) > width:
+    return _wrap_words(text, width, display_width)
+
+
+def _wrap_words(text: str, width: int, measure=len) -> list[str]:
+    """Text folded at spaces into lines of at most ``width`` (as ``measure`` counts: ``len`` for ASCII,
+    ``display_width`` otherwise); only a word longer than the column is broken. What ``textwrap.wrap``
+    does here, without its regular expressions: a thousand-row list wraps thousands of cells, and this is
+    the list's hot loop."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and measure(current) + 1 + measure(word) <= width:
+            current += " " + word
+            continue
+        if current:
             lines.append(current)
-            current = ""
-        current += char
-    return lines + [current]
+        while measure(word) > width:
+            cut = width if measure is len else _fitting(word, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    lines.append(current)
+    return lines
+
+
+def _fitting(word: str, width: int) -> int:
+    """How many leading characters of ``word`` fit in ``width`` columns (at least one)."""
+    used = 0
+    for count, char in enumerate(word):
+        used += display_width(char)
+        if used > width:
+            return max(count, 1)
+    return len(word)
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    """Titles and footers: ``_wrap_words`` measuring ASCII by length and other text by display width."""
+    return _wrap_words(text, width, len if text.isascii() else display_width)
 
 
 def _pad(text: str, width: int, align: str) -> str:
-    room = width - display_width(text)
+    room = width - (len(text) if text.isascii() else display_width(text))
     if align == "right":
         return " " * room + text
     if align == "center":
@@ -70,9 +102,15 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], bold: tuple
     on, off = bold
     header_cells = [_pad(column.header, width, column.align) for column, width in zip(columns, widths)]
     lines = [on + gap.join(header_cells).rstrip() + off, gap.join("─" * width for width in widths)]
+    aligns = [column.align for column in columns]
     for row in rows:
         wrapped = [_wrap(cell, width) for cell, width in zip(row, widths)]
-        for line_number in range(max(len(cell) for cell in wrapped)):
+        height = max(len(cell) for cell in wrapped)
+        if height == 1:  # most rows: one line, no per-line bookkeeping
+            lines.append(gap.join([_pad(cell[0], width, align)
+                                   for cell, width, align in zip(wrapped, widths, aligns)]).rstrip())
+            continue
+        for line_number in range(height):
             cells = [_pad(cell[line_number] if line_number < len(cell) else "", width, column.align)
                      for cell, width, column in zip(wrapped, widths, columns)]
             lines.append(gap.join(cells).rstrip())
@@ -183,12 +221,12 @@ def records_table(records, total, filters, terminal: bool, width: int | None = N
                    [widths[i] for i in shown])
     title = f"CPE records: {describe(filters.window)} ({source_label(filters.source)}{filter_words(filters)})"
     caption = f"{plural(total.count, 'record')}, {credits(total.credits)} credits"
-    out = [bold[0] + line + bold[1] for line in textwrap.wrap(title, available)]
+    out = [bold[0] + line + bold[1] for line in wrap_text(title, available)]
     out += ["", *lines, "", caption]
     if dropped:
         footer = (f"Not shown at this width: {', '.join(dropped)} (widen the terminal, or use --format csv or "
                   "json)")
-        out += [dim[0] + line + dim[1] for line in textwrap.wrap(footer, available)]
+        out += [dim[0] + line + dim[1] for line in wrap_text(footer, available)]
     return "\n".join(out)
 
 
