@@ -46,9 +46,10 @@ EXPECTED_RULES = {
     "ca": ["total", "yearly", "yearly-technical", "technical", "non-technical-cap", "ethics", "regulatory-review",
            "aa", "government", "preparation", "fraud"],
     "ny": ["annual", "ethics", "aa"],
-    "tx": ["three-year", "yearly", "ethics", "non-technical-cap", "nano-cap"],
+    "tx": ["three-year", "yearly", "ethics", "non-technical-cap", "nano-cap", "certification-cap"],
     "fl": ["total", "aa", "behavioral-cap", "ethics"],
-    "il": ["total", "ethics", "harassment", "personal-development-cap", "self-study-cap"],
+    "il": ["total", "ethics", "harassment", "personal-development-cap", "self-study-cap", "instruction-cap",
+           "non-verifiable-cap", "authorship-cap"],
 }
 
 
@@ -81,9 +82,9 @@ def test_periods_and_anchors(profile_id, months, anchor, jurisdiction):
 
 def test_tags_read_and_declarations():
     assert tags_read(PROFILES["ca"]) == ["ca-regulatory-review", "fraud"]
-    assert tags_read(PROFILES["tx"]) == ["tx-ethics"]
+    assert tags_read(PROFILES["tx"]) == ["tx-certification", "tx-ethics"]
     assert tags_read(PROFILES["fl"]) == ["fl-ethics"]
-    assert tags_read(PROFILES["il"]) == ["il-harassment"]
+    assert tags_read(PROFILES["il"]) == ["il-authorship", "il-harassment", "il-instruction", "il-non-verifiable"]
     assert tags_read(PROFILES["aicpa"]) == [] and tags_read(PROFILES["ny"]) == []
     assert declarable_words(PROFILES["ca"]) == ["attest", "government", "preparation"]
     assert check_declared(PROFILES["ca"], [" Attest "]) == {"attest"}
@@ -306,6 +307,33 @@ def test_illinois_every_rule():
     no_harassment = run("il", IL_LEDGER[:-1], "2027-09-30")
     assert figures(no_harassment)["harassment"] == (D(1), D(0), D(0), False)
 
+
+
+def test_illinois_caps_on_tagged_instruction_non_verifiable_and_authorship():
+    """68 Ill. Adm. Code 1420.70 caps these at 60, 60 and 30 hours: a record shows them by its tag only, so an
+    untagged record is never cut, and each tag is cut at its own cap."""
+    ledger = [
+        entry(1, "2025-01-01", 70, tags=["il-instruction"]),                # 10 beyond 60
+        entry(2, "2025-02-01", 61, tags=["il-non-verifiable"]),             # 1 beyond 60
+        entry(3, "2025-03-01", 30, tags=["il-authorship"]),                 # exactly 30: not cut
+        entry(4, "2025-04-01", 2, tags=["il-authorship"]),                  # 2 beyond
+        entry(5, "2025-05-01", 70),                                         # untagged: never cut
+        entry(6, "2025-06-01", 4, field="Regulatory Ethics"),
+    ]
+    total = req(run("il", ledger, "2027-09-30"), "total")
+    assert (total.earned, total.counted) == (D(237), D(224))
+    assert total.cut_by == (("instruction-cap", D(10)), ("non-verifiable-cap", D(1)), ("authorship-cap", D(2)))
+    assert {"il-instruction", "il-non-verifiable", "il-authorship"} <= set(tags_read(PROFILES["il"]))
+
+
+def test_texas_certification_programs_count_at_most_half_of_the_three_year_credits():
+    """22 TAC 523.118: at most 50% of the 120 credits required (60) from certification programs, tagged."""
+    ledger = [entry(1, "2025-01-01", 70, tags=["tx-certification"]), entry(2, "2025-02-01", 70)]
+    result = run("tx", ledger, "2026-08-31", period_end=day("2026-08-31"))
+    three_year = req(result, "three-year")
+    assert (three_year.earned, three_year.counted) == (D(140), D(130))
+    assert three_year.cut_by == (("certification-cap", D(10)),)
+    assert req(result, "yearly").counted == D(0)  # the cap is the 3-year rule's only (applies_to)
 
 # ---------------------------------------------------------------- user profiles
 
