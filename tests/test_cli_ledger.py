@@ -212,7 +212,7 @@ def test_total_json(cpe):
     seed(cpe)
     data = json.loads(cpe("total", "--json", "--source", "external").stdout)
     assert data == {"total": 2.0, "count": 1, "from": "2026-01-01", "to": "2026-06-11", "source": "external",
-                    "fields": [], "tags": []}
+                    "fields": [], "tags": [], "no_certificate": False, "batch": None}
     data = json.loads(cpe("total", "--json", "--preset", "all").stdout)
     assert data["from"] is None and data["to"] is None and data["total"] == 6.5 and data["count"] == 3
 

@@ -209,7 +209,7 @@ def test_a_failure_while_writing_rolls_back_and_removes_staged_certificates(cpe,
                           [platform_row(title="With file") + ["c.pdf"], platform_row(title="Plain") + [""]])
     before = snapshot(home)
 
-    def disk_full(ledger):
+    def disk_full(ledger, **batch):  # after the batch row is written: both roll back
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(ledger_exchange, "insert_kept", disk_full)
@@ -239,7 +239,7 @@ def test_json_prints_the_counts_and_nothing_else_on_standard_output(cpe, home, t
     assert json.loads(rehearsed.stdout) == {"imported": 2, "skipped": 1, "batch": None, "dry_run": True}
     assert listed(cpe) == []
     result = cpe("import", str(csv_file), "--json")
-    assert json.loads(result.stdout) == {"imported": 2, "skipped": 1, "batch": None, "dry_run": False}
+    assert json.loads(result.stdout) == {"imported": 2, "skipped": 1, "batch": 1, "dry_run": False}
     assert result.stderr == "Imported 2 records (4.0 credits); skipped 1 duplicate.\n"
     assert len(listed(cpe)) == 2
 

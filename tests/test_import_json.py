@@ -47,4 +47,4 @@ def test_bad_json_is_refused_with_nothing_imported(cpe, home, tmp_path):
     result = cpe("import", str(tmp_path / "r.json"))
     assert result.exit_code == 2 and "Warning: ignoring unknown key 'colour'" in result.stderr
     assert not home.exists()
-    assert "is not csv or json" in only_error(cpe("import", str(tmp_path / "r.json"), "--format", "xml"))
+    assert "is not csv, json or zip" in only_error(cpe("import", str(tmp_path / "r.json"), "--format", "xml"))

@@ -48,7 +48,7 @@ def test_a_deleted_certificate_file_is_found(cpe, ledger_with_files):
     result = cpe("verify")
     assert result.exit_code == 1
     assert result.stdout == f"record 2: certificate file certificates/{ledger_with_files[2].name} (cert2.pdf) " \
-                            "is missing\n"
+                            "is missing; run: cpe edit 2 --certificate FILE\n"
     assert result.stderr == "Error: the ledger has 1 problem (listed above)\n"
 
 
@@ -62,9 +62,9 @@ def test_an_altered_certificate_file_is_found_even_at_the_same_size(cpe, ledger_
     lines = cpe("verify").stdout.splitlines()
     assert lines == [
         f"record 1: certificate file certificates/{path.name} (cert1.pdf) does not match its SHA-256: "
-        "it was altered after it was stored",
+        "it was altered after it was stored; run: cpe edit 1 --certificate FILE",
         f"record 2: certificate file certificates/{truncated.name} (cert2.pdf) is {len(PDF) - 9:,} bytes, "
-        f"not the {len(PDF) + 1:,} stored: it was altered or truncated",
+        f"not the {len(PDF) + 1:,} stored: it was altered or truncated; run: cpe edit 2 --certificate FILE",
     ]
 
 
@@ -75,8 +75,10 @@ def test_stray_files_are_listed_and_repair_moves_only_them_to_lost_and_found(cpe
     result = cpe("verify")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "stray file certificates/link.pdf (no record names it; 'cpe verify --repair' moves it to lost+found/)",
-        "stray file certificates/notes.txt (no record names it; 'cpe verify --repair' moves it to lost+found/)",
+        "stray file certificates/link.pdf (no record names it; 'cpe verify --repair' moves it to lost+found/); "
+        "run: cpe verify --repair",
+        "stray file certificates/notes.txt (no record names it; 'cpe verify --repair' moves it to lost+found/); "
+        "run: cpe verify --repair",
         "stray folder certificates/stray-folder (no record names it; verify --repair leaves folders alone: "
         "move it out yourself)",
     ]
@@ -144,13 +146,17 @@ def test_records_that_todays_rules_refuse_are_listed(cpe, ledger_with_files, hom
     lines = cpe("verify").stdout.splitlines()
     assert lines[0].startswith("record 1: today's rules refuse it: unknown field of study 'Computer Science'")
     assert "date 2026-03-01 is in the future (today is 2026-02-01)" in lines[0]
-    assert lines[1] == "record 2: today's rules refuse it: date 2026-03-01 is in the future (today is 2026-02-01)"
+    assert lines[1] == ("record 2: today's rules refuse it: date 2026-03-01 is in the future (today is 2026-02-01); "
+                        "run: cpe edit 2 --date YYYY-MM-DD")
+    assert lines[0].endswith("; run: cpe edit 1 --field FIELD --date YYYY-MM-DD")
     monkeypatch.setenv("CPE_TODAY", "2026-06-11")
     lines = cpe("verify").stdout.splitlines()
     assert lines == ["record 1: today's rules refuse it: unknown field of study 'Computer Science'; accepted: "
                      + lines[0].split("accepted: ")[1],
-                     "record 2: stored hundredths 300 do not match credits 2 (totals would be wrong)",
-                     "record 3: field of study 'taxes' is not stored as cpe stores it ('Taxes')"]
+                     "record 2: stored hundredths 300 do not match credits 2 (totals would be wrong); "
+                     "run: cpe restore BACKUP --force",
+                     "record 3: field of study 'taxes' is not stored as cpe stores it ('Taxes'); "
+                     "run: cpe edit 3 --field Taxes"]
 
 
 def test_a_tampered_certificate_name_is_reported_and_never_opened(cpe, ledger_with_files, home):

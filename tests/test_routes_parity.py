@@ -63,6 +63,7 @@ VALUES = {
     "delimiter": [",", ";", "tab", "|"],
     "file_format": ["csv", "json", "xml"],
     "errors_file": [os.devnull],
+    "batch": ["1", "2", "0", "x", "99999999999999999999"],
 }
 MALFORMED = ["--bogus", "--", "-", "--json=1", "-yv", "--limit=", "extra"]
 

@@ -38,17 +38,53 @@ main()
 NOT_NEEDED = ("rich", "sqlite_utils", "csv", "zipfile", "tarfile", "pydantic", "dateutil")
 
 
-def run_probe(tmp_path, args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess,
-                                                                                     list[str]]:
+def run_probe(tmp_path, args: list[str], env: dict[str, str] | None = None, *, terminal: bool = False
+              ) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run the probe; ``terminal``: standard input, output and error are a pseudo-terminal (its output comes back
+    as standard output)."""
     out = tmp_path / f"modules-{len(list(tmp_path.glob('modules-*')))}.txt"
     full_env = {**os.environ, **(env or {}), "CPE_TEST_MODULES_OUT": str(out)}
     full_env.pop("PYTHONSTARTUP", None)
-    result = subprocess.run([sys.executable, "-c", PROBE, *args], env=full_env, stdin=subprocess.DEVNULL,
-                            capture_output=True, text=True, timeout=60)
+    if terminal:
+        result = _run_in_terminal([sys.executable, "-c", PROBE, *args], full_env)
+    else:
+        result = subprocess.run([sys.executable, "-c", PROBE, *args], env=full_env, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=60)
     assert out.exists(), f"the probe did not finish: exit {result.returncode}\n{result.stderr}"
     modules = out.read_text(encoding="utf-8").splitlines()
     assert "cpe_cli.__main__" in modules, "the probe did not run cpe"
     return result, modules
+
+
+def _run_in_terminal(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+    env = {**env, "TERM": "xterm-256color", "CPE_PAGER": "cat"}
+    env.pop("NO_COLOR", None)
+    env.pop("COLUMNS", None)
+    proc = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                            start_new_session=True)
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's last writer has gone
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    code = proc.wait(timeout=60)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return subprocess.CompletedProcess(argv, code, text, text)
 
 
 def loaded(modules: list[str], packages=NOT_NEEDED) -> list[str]:
@@ -103,8 +139,9 @@ def test_piped_total_imports_nothing_it_does_not_need(tmp_path, ledger_with_a_re
 
 
 def test_the_probe_sees_what_a_command_does_import(tmp_path, ledger_with_a_record):
-    """The guard can fail: the CSV listing does load csv, so an empty list above is a real observation."""
-    result, modules = run_probe(tmp_path, ["list", "--format", "csv"])
+    """The guard can fail: a CSV listing sorted by credits does load csv, so an empty list above is a real
+    observation."""
+    result, modules = run_probe(tmp_path, ["list", "--format", "csv", "--sort", "credits"])
     assert result.returncode == 0, result.stderr
     assert "csv" in loaded(modules)
 
@@ -117,3 +154,64 @@ def test_the_fast_route_serves_commands_without_typer(tmp_path, ledger_with_a_re
     result, modules = run_probe(tmp_path, args)
     assert result.returncode == 0, result.stderr
     assert loaded(modules, ("typer", "click", "rich")) == []
+
+
+# Issue 14: what each hot command must not import. Typer and Click (the fast route serves these), Rich where
+# nothing is drawn (the badge draws with it; the list table is cpe's own), sqlite_utils (only to migrate),
+# tomllib (only to read a profile file; the built-in profiles are compiled into Python), csv (the export path
+# builds CSV lines in SQL), dateutil (written-out dates only), pydantic (never).
+ALWAYS = ("typer", "click", "sqlite_utils", "pydantic", "dateutil", "zipfile", "tarfile")
+HOT = [
+    pytest.param(["total"], False, (*ALWAYS, "rich", "tomllib", "csv"), id="total-piped"),
+    pytest.param(["total", "--by", "month"], False, (*ALWAYS, "rich", "tomllib", "csv"), id="total-by-month"),
+    pytest.param(["total"], True, (*ALWAYS, "tomllib", "csv"), id="total-badge"),
+    pytest.param(["list", "--preset", "last-30-days", "--no-pager"], True, (*ALWAYS, "rich", "tomllib", "csv"),
+                 id="list-terminal"),
+    pytest.param(["list", "--format", "csv", "--preset", "all-time"], False, (*ALWAYS, "rich", "tomllib", "csv"),
+                 id="list-csv"),
+    pytest.param([*add_args(title="Hot path", state="CA", description="notes")], False,
+                 (*ALWAYS, "rich", "tomllib", "csv"), id="add"),
+    pytest.param(["status", "--json"], False, (*ALWAYS, "rich", "tomllib", "csv"), id="status-json"),
+    pytest.param(["--help"], False, (*ALWAYS, "rich", "tomllib", "csv", "sqlite3"), id="help"),
+    pytest.param(["add", "--help"], True, (*ALWAYS, "rich", "tomllib", "csv", "sqlite3"), id="add-help-terminal"),
+]
+
+
+@pytest.mark.parametrize(("args", "terminal", "forbidden"), HOT)
+def test_hot_commands_import_nothing_on_their_forbidden_list(tmp_path, ledger_with_a_record, cpe_process, args,
+                                                             terminal, forbidden):
+    for words in (("ca", "--period-end", "2027-03-31"), ("ny",), ("tx", "--period-end", "2026-08-31")):
+        assert cpe_process("profile", "use", *words).returncode == 0
+    result, modules = run_probe(tmp_path, args, terminal=terminal)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert loaded(modules, forbidden) == []
+
+
+@pytest.mark.parametrize(("words", "cword", "expected"), [
+    pytest.param("cpe add --field Ta", "3", "Taxes", id="field-value"),
+    pytest.param("cpe total --field Acc", "3", "Accounting", id="filter-field-value"),
+])
+def test_completion_of_values_imports_nothing_on_its_forbidden_list(tmp_path, words, cword, expected):
+    env = {"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+    result, modules = run_probe(tmp_path, [], env)
+    assert result.returncode == 0, result.stderr
+    assert any(expected in line for line in result.stdout.splitlines())
+    assert loaded(modules, (*ALWAYS, "rich", "tomllib", "csv", "dataclasses", "inspect")) == []
+
+
+def test_completion_of_record_ids_reads_the_ledger_without_opening_it_as_commands_do(tmp_path, ledger_with_a_record):
+    """``cpe show <TAB>`` answers from one read-only query (store.peek): not the Ledger class, its certificate
+    store and migrations, nor dataclasses (~30 ms of every TAB)."""
+    env = {"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe show "}
+    result, modules = run_probe(tmp_path, [], env)
+    assert result.returncode == 0, result.stderr
+    assert "_cpe_values=('1')" in result.stdout
+    assert loaded(modules, (*ALWAYS, "rich", "tomllib", "csv", "dataclasses", "cpe_cli.store.ledger",
+                            "cpe_cli.store.certificates")) == []
+
+
+def test_the_terminal_probe_sees_rich_for_the_badge(tmp_path, ledger_with_a_record):
+    """The guard can fail in a terminal too: the badge is drawn with Rich."""
+    result, modules = run_probe(tmp_path, ["total"], terminal=True)
+    assert result.returncode == 0, result.stdout
+    assert "rich" in loaded(modules, ("rich",))

@@ -105,6 +105,12 @@ FieldFilter = Annotated[Optional[list[str]], typer.Option(
 TagFilter = Annotated[Optional[list[str]], typer.Option(
     "--tag", metavar="TAG", autocompletion=complete_tags,
     help="Only records with this tag (repeatable: any of them).")]
+NoCertificate = Annotated[bool, typer.Option(
+    "--no-certificate", help="Only records without a certificate (what an auditor would find missing).")]
+BatchFilter = Annotated[Optional[int], typer.Option(
+    "--batch", metavar="ID",
+    help="Only the records of this import batch (see 'cpe import --history'); all dates unless a window is "
+         "given.")]
 ReplaceOutput = Annotated[bool, typer.Option("--force", help="Replace the output file if it already exists.")]
 
 # -- options of a record (add and edit) ------------------------------------------------------------
@@ -146,12 +152,14 @@ RecordId = Annotated[int, typer.Argument(metavar="ID", min=1, max=_MAX_ID, autoc
 def total(preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
           source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
           as_json: Annotated[bool, typer.Option(
-              "--json", help="Print {total, count, from, to, source, field, tags} as JSON.")] = False,
+              "--json", help="Print {total, count, from, to, source, fields, tags, no_certificate, batch} as "
+                             "JSON.")] = False,
           by: Annotated[Optional[str], typer.Option(
               "--by", metavar="field|delivery|source|month|year|tag",
               help="Break the total down: a row per key with a bar, the total under it.")] = None,
           output_format: Annotated[Optional[str], typer.Option(
               "--format", metavar="table|csv|json", help="With --by: table (default), csv or json.")] = None,
+          no_certificate: NoCertificate = False, batch: BatchFilter = None,
           ) -> None:
     """Show the Total CPE Credits badge for a date window (only the number when piped)."""
 
@@ -178,6 +186,7 @@ def list_records(
     no_pager: Annotated[bool, typer.Option(
         "--no-pager", help="Print a long table straight to the terminal ($CPE_PAGER, $PAGER or less -FRX "
                            "otherwise).")] = False,
+    no_certificate: NoCertificate = False, batch: BatchFilter = None,
 ) -> None:
     """List the records in a date window, newest first, with their total."""
 
@@ -238,6 +247,7 @@ def export_csv(
     raw: Annotated[bool, typer.Option(
         "--raw", help="Write cells untouched, for pipelines: no ' before a cell starting with = + - @ tab, "
                       "CR or ' (which protects spreadsheets).")] = False,
+    no_certificate: NoCertificate = False, batch: BatchFilter = None,
 ) -> None:
     """Write the view's records as CSV, oldest first: the columns of `cpe list --format csv`.
 
@@ -262,6 +272,7 @@ def export_zip(
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Leave out certificates missing from the store (named in a warning) "
                                "instead of failing.")] = False,
+    no_certificate: NoCertificate = False, batch: BatchFilter = None,
 ) -> None:
     """Package the view's certificates and a manifest.csv for an auditor or a state board.
 
@@ -274,9 +285,15 @@ def export_zip(
 @command(app, "import", "exchange:import_records", examples=(
     'cpe import platform-export.csv --source lumiq --dry-run',
     'cpe list --format csv | cpe import -',
+    'cpe import audit.zip',
+    'cpe import --history',
+    'cpe import --undo',
 ))
 def import_records(
-    file: Annotated[str, typer.Argument(metavar="FILE|-", help="CSV file to read, or - for standard input.")],
+    file: Annotated[Optional[str], typer.Argument(
+        metavar="[FILE|-]", show_default=False,
+        help="The CSV, JSON or ZIP (from 'cpe export zip') file to read, or - for standard input; with --undo, "
+             "the batch to undo (default: the latest that still has records).")] = None,
     source: Annotated[Optional[str], typer.Option(
         "--source", "-s", metavar="lumiq|external", autocompletion=complete_record_sources,
         help="Source of rows that have none (default external; platform exports: lumiq).")] = None,
@@ -285,7 +302,8 @@ def import_records(
     raw: Annotated[bool, typer.Option(
         "--raw", help="Read cells as they are: keep a leading ' (for files written with export --raw).")] = False,
     as_json: Annotated[bool, typer.Option(
-        "--json", help='Print {"imported": N, "skipped": N, "batch": ID} on standard output.')] = False,
+        "--json", help='Print {"imported": N, "skipped": N, "batch": ID} on standard output (with --history: '
+                       'the batches; with --undo: what was undone).')] = False,
     certificates_dir: Annotated[Optional[Path], typer.Option(
         "--certificates-dir", metavar="DIR",
         help="The folder the certificate cells name files in (default: the CSV file's folder; standard input "
@@ -302,22 +320,33 @@ def import_records(
     day_first: Annotated[bool, typer.Option(
         "--day-first", help="Read numeric dates as day/month/year (13/04/2026).")] = False,
     file_format: Annotated[Optional[str], typer.Option(
-        "--format", metavar="csv|json",
-        help="The file's format (default: detected; json reads an array or JSON Lines).")] = None,
+        "--format", metavar="csv|json|zip",
+        help="The file's format (default: detected; json reads an array or JSON Lines, zip an archive from "
+             "'cpe export zip').")] = None,
     errors_file: Annotated[Optional[Path], typer.Option(
         "--errors", metavar="FILE", help="Write every problem to FILE as CSV: line,column,value,problem.")] = None,
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Import a record whose certificate cell names no file, without the "
                                "certificate (default: an error of that line).")] = False,
+    history: Annotated[bool, typer.Option(
+        "--history", help="List the imports (batches): when, from what, how many records, how many still in "
+                          "the ledger.")] = False,
+    undo: Annotated[bool, typer.Option(
+        "--undo", help="Move the records of an import batch to the trash ('cpe rm --undo' brings them "
+                       "back).")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="With --undo: also undo records edited since their import, without asking.")] = False,
 ) -> None:
-    """Add the records of a CSV or JSON file: all of them, or none if any row is invalid.
+    """Add the records of a CSV, JSON or ZIP file: all of them, or none if any row is invalid.
 
     Rows are checked with the rules of `cpe add` (the date is required).
     Headers are matched by common spellings (this tool's export, platform
     exports). Rows identical to an existing record or an earlier row are
     skipped. A certificate cell naming a file (relative to the CSV's folder,
     or to --certificates-dir) attaches it; symlinks, hidden files and paths
-    leading outside that folder are refused.
+    leading outside that folder are refused. A ZIP from 'cpe export zip'
+    brings its certificates, each checked against the manifest's SHA-256.
+    Each import is a batch: --history lists them, --undo takes one back.
     """
 
 

@@ -94,19 +94,27 @@ def complete_tags(incomplete: str) -> list[str]:
 def complete_record_ids(incomplete: str) -> list:
     """Record ids starting with what was typed, newest first, each with its date and title (zsh and fish show
     them). Reads the ledger only if there is one: completing never creates a home."""
-    from ..core.environment import resolve_home
+    import os
+
+    from ..core.environment import DATABASE_NAME, home_text
     from ..core.errors import CpeError
+    from ..store import peek
 
-    home = resolve_home()
-    if not (home / "cpe.db").is_file() or (incomplete and not incomplete.isdigit()):
+    if incomplete and not incomplete.isdigit():
         return []
-    from ..store.ledger import open_ledger
+    rows = peek.recent_ids(os.path.join(home_text(), DATABASE_NAME), incomplete, limit=40)
+    if rows is None:  # the quick read could not answer: open the ledger the usual way
+        from ..core.environment import resolve_home
+        from ..store.ledger import open_ledger
 
-    try:
-        with open_ledger(home) as ledger:
-            rows = ledger.recent_ids(incomplete, limit=40)
-    except CpeError:
-        return []
+        home = resolve_home()
+        if not (home / DATABASE_NAME).is_file():
+            return []
+        try:
+            with open_ledger(home) as ledger:
+                rows = ledger.recent_ids(incomplete, limit=40)
+        except CpeError:
+            return []
     from .output import plain
 
     return [(str(record_id), f"{day} {plain(title)[:60]}") for record_id, day, title in rows]
@@ -115,17 +123,22 @@ def complete_record_ids(incomplete: str) -> list:
 def complete_field_filters(incomplete: str) -> list[str]:
     """Fields of study and the group names a filter accepts: ethics, technical, non-technical, and the field
     groups of tracked profiles (a bare name, or ``ca:aa`` where two profiles use one name differently)."""
-    from ..core.environment import resolve_home
+    import os
+
+    from ..core.environment import DATABASE_NAME, home_text, resolve_home
     from ..core.errors import CpeError
-    from ..core.views import FIELD_GROUPS
+    from ..core.catalog import FIELD_GROUPS
+    from ..store import peek
 
     groups: list[str] = []
     try:
-        from ..ops.field_groups import tracked_field_groups
+        tracked = peek.tracked_profile_ids(os.path.join(home_text(), DATABASE_NAME))
+        if tracked != []:  # some tracked (or the quick read could not tell): read their groups
+            from ..ops.field_groups import tracked_field_groups
 
-        found = tracked_field_groups(resolve_home())
-        groups = [name for name in found if name not in FIELD_GROUPS
-                  and (":" not in name or name.split(":", 1)[1] not in found)]
+            found = tracked_field_groups(resolve_home())
+            groups = [name for name in found if name not in FIELD_GROUPS
+                      and (":" not in name or name.split(":", 1)[1] not in found)]
     except CpeError:  # no usable home or ledger: the built-in groups and the fields
         pass
     return _starting_with(dict.fromkeys((*FIELD_GROUPS, *groups, *catalog.FIELD_NAMES)), incomplete)

@@ -125,6 +125,10 @@ def filter_words(filters) -> str:
         words += f" · {' or '.join(filters.field_words)}"
     if filters.tags:
         words += f" · tagged {' or '.join(filters.tags)}"
+    if filters.no_certificate:
+        words += " · without certificate"
+    if filters.batch is not None:
+        words += f" · import batch {filters.batch}"
     return words
 
 

@@ -9,28 +9,39 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 
 from .errors import CpeError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def resolve_home(environ: Mapping[str, str] | None = None, *, check_database: bool = True) -> Path:
-    """The ledger's folder: ``$CPE_HOME``, or ``~/.cpe`` when it is not set.
+
+def home_text(environ: Mapping[str, str] | None = None) -> str:
+    """The ledger's folder as a string: ``$CPE_HOME``, or ``~/.cpe`` when it is not set.
 
     A ``CPE_HOME`` set to nothing (``CPE_HOME= cpe ...``, an unset variable in a script) is refused rather
-    than read as ``~/.cpe``: the user meant some other ledger. With ``check_database``, a ``cpe.db`` that is
-    a folder (or a FIFO, a device) is refused too, instead of reading as an empty or missing ledger; restore,
-    which replaces whatever is there, passes False.
+    than read as ``~/.cpe``: the user meant some other ledger. A string, so that TAB completion can find the
+    ledger without importing ``pathlib`` (~10 ms); ``resolve_home`` is the same folder as a ``Path``.
     """
     env = os.environ if environ is None else environ
     configured = env.get("CPE_HOME")
     if configured is None:
-        home = Path.home() / ".cpe"
-    elif not configured.strip():
+        return os.path.join(os.path.expanduser("~"), ".cpe")
+    if not configured.strip():
         raise CpeError.invalid("CPE_HOME is set but empty; set it to the ledger's folder, or unset it to use "
                                "~/.cpe")
-    else:
-        home = Path(configured.strip()).expanduser()
+    return os.path.expanduser(configured.strip())
+
+
+def resolve_home(environ: Mapping[str, str] | None = None, *, check_database: bool = True) -> Path:
+    """``home_text`` as a ``Path``. With ``check_database``, a ``cpe.db`` that is a folder (or a FIFO, a
+    device) is refused too, instead of reading as an empty or missing ledger; restore, which replaces
+    whatever is there, passes False.
+    """
+    from pathlib import Path
+
+    home = Path(home_text(environ))
     if check_database:
         _refuse_odd_database(home / DATABASE_NAME)
     return home

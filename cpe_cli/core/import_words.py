@@ -75,6 +75,17 @@ def is_ignored_header(cell: str) -> bool:
     return header_words(cell) in _IGNORED
 
 
+# The ZIP manifest's own columns (``cpe export zip``): read only when the manifest comes inside its archive,
+# where they name each certificate's entry and the SHA-256 it must have.
+ARCHIVE_COLUMNS = ("zip_entry", "sha256")
+_ARCHIVE_BY_WORDS = {header_words(name): name for name in ARCHIVE_COLUMNS}
+
+
+def archive_field(cell: str) -> str | None:
+    """``zip_entry`` or ``sha256`` for a manifest header naming one of them, else None."""
+    return _ARCHIVE_BY_WORDS.get(header_words(cell))
+
+
 def field_named(text: str) -> str | None:
     """A field given by name on the command line (``--map``, ``--map-value``): its key or a synonym."""
     if normalize(text).replace(" ", "_") in HEADER_SYNONYMS:

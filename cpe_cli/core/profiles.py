@@ -306,21 +306,24 @@ def _type_name(value) -> str:
     return f"{value!r}"
 
 
-def parse_profile(text: str, origin: str) -> Profile:
+def parse_profile(text: str, origin: str, data: dict | None = None) -> Profile:
     """Parse and validate one profile file's text; ``origin`` names it in errors and in the result.
 
     Every problem is a ``CpeError`` (exit 2) naming ``origin``, the key path,
     and the line: exactly when TOML reports a syntax error, best effort
-    otherwise.
+    otherwise. ``data``: the text as ``tomllib`` reads it, when already known
+    (the built-in files, read at build time: ``profiles_data.py``); the rules
+    are checked all the same.
     """
-    import tomllib
-
     reader = _Reader(text, origin)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as problem:
-        # tomllib's message carries "(at line N, column M)".
-        raise CpeError.invalid(f"profile {origin}: not valid TOML: {problem}") from None
+    if data is None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as problem:
+            # tomllib's message carries "(at line N, column M)".
+            raise CpeError.invalid(f"profile {origin}: not valid TOML: {problem}") from None
     reader.check_keys(data, _TOP_KEYS, "")
 
     for key in ("schema", "id", "name", "period"):
@@ -549,8 +552,16 @@ _BUILTIN_DIR = Path(__file__).resolve().parent.parent / "profiles"
 @lru_cache(maxsize=None)
 def _builtin(profile_id: str) -> Profile:
     """One shipped profile, parsed on first use (``cpe status`` parses only the profiles it evaluates)."""
+    import zlib
+
+    from . import profiles_data
+
     path = _BUILTIN_DIR / f"{profile_id}.toml"
-    profile = parse_profile(path.read_text(encoding="utf-8"), f"{BUILT_IN} {path.name}")
+    text = path.read_text(encoding="utf-8")
+    # Read by TOML at build time while the file is as it was then (profiles_build.py); else read now.
+    data = profiles_data.DATA.get(profile_id) \
+        if zlib.crc32(text.encode("utf-8")) == profiles_data.SOURCES.get(profile_id) else None
+    profile = parse_profile(text, f"{BUILT_IN} {path.name}", data)
     assert profile.id == profile_id, f"{path} declares id {profile.id!r}"
     return _with_origin(profile, BUILT_IN)
 

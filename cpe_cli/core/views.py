@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from datetime import date
 
-from .catalog import FIELDS_OF_STUDY, SOURCE_LABELS
+from .catalog import FIELD_GROUPS, FIELDS_OF_STUDY, SOURCE_LABELS
 from .periods import Window, resolve_window
 
 
@@ -25,14 +25,10 @@ class Filters:
     fields: tuple[str, ...] = ()  # canonical field names; empty: every field
     tags: tuple[str, ...] = ()  # records with any of these tags
     field_words: tuple[str, ...] = ()  # what the user asked for ("ethics"), for titles
+    no_certificate: bool = False  # only records without a certificate: what an auditor would ask for
+    batch: int | None = None  # only the records of one import batch (``cpe import --history`` lists them)
 
 
-# Names for sets of fields that board rules and certificates use: --field ethics means both ethics fields.
-FIELD_GROUPS: dict[str, tuple[str, ...]] = {
-    "ethics": ("Behavioral Ethics", "Regulatory Ethics"),
-    "technical": tuple(f.name for f in FIELDS_OF_STUDY if f.technical),
-    "non-technical": tuple(f.name for f in FIELDS_OF_STUDY if not f.technical),
-}
 
 
 def match_fields(words, more_groups=None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -84,14 +80,21 @@ def match_fields(words, more_groups=None) -> tuple[tuple[str, ...], tuple[str, .
 
 def resolve_filters(today: date, preset: str | None = None, start: str | None = None, end: str | None = None,
                     year: int | None = None, source: str = "all", field=None, tags=None,
-                    more_groups=None) -> Filters:
+                    more_groups=None, *, no_certificate: bool = False, batch: int | None = None) -> Filters:
+    """The view the shared options name. With ``batch`` (``--batch ID``) and no window asked for, the view
+    is all time: an import's records are whatever dates its file held, rarely all of this year."""
+    from .errors import CpeError
     from .records import clean_tags, match_source
 
+    if batch is not None and not 1 <= batch < 2**63:
+        raise CpeError.invalid(f"--batch {batch} is not a batch id; 'cpe import --history' lists them")
+    if batch is not None and preset is None and start is None and end is None and year is None:
+        preset = "all-time"
     window = resolve_window(today, preset, start, end, year)
     wanted_source = "all" if source.strip().lower() == "all" else match_source(source)
     fields, words = match_fields(field, more_groups)
     return Filters(window=window, source=wanted_source, fields=fields, field_words=words,
-                   tags=clean_tags(tags) if tags else ())
+                   tags=clean_tags(tags) if tags else (), no_certificate=no_certificate, batch=batch)
 
 
 def source_label(source: str) -> str:

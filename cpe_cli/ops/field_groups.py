@@ -1,6 +1,6 @@
 """Field groups named by the profiles a user tracks, for ``--field`` (issue 13).
 
-``--field ethics`` works everywhere (``core.views.FIELD_GROUPS``); a tracked
+``--field ethics`` works everywhere (``core.catalog.FIELD_GROUPS``); a tracked
 profile may name more sets of fields (California's ``aa``, accounting and
 auditing; its ``government``). Those are offered too, by name (``aa``) or
 qualified by the profile (``ca:aa``), but only for profiles the user

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..store import certificates
 from ..store.certificate_source import CertificateFolder, Found
@@ -40,12 +40,15 @@ from ..store import exchange as ledger_exchange
 from ..core.credits import canonical_text, from_hundredths, to_hundredths
 from ..core.errors import CpeError
 from ..store.ledger import Ledger
-from ..core.import_words import (DATE_FORM_NAMES, HEADER_SYNONYMS, REQUIRED_FIELDS, closest_header,
-                                 detect_delimiter, header_field, header_words, import_credits, import_date,
-                                 is_ignored_header)
+from ..core.import_words import (DATE_FORM_NAMES, HEADER_SYNONYMS, REQUIRED_FIELDS, archive_field,
+                                 closest_header, detect_delimiter, header_field, header_words, import_credits,
+                                 import_date, is_ignored_header)
 from ..core.matching import normalize
 from ..core.records import check_record, match_source
 from ..core.serialize import unescape_formula
+
+if TYPE_CHECKING:
+    from .import_zip import ArchiveCertificates
 
 MAX_LINE_BYTES = 1024 * 1024
 # One record (a row: its quoted cells can span lines) is bounded too, or 8,000 quoted cells of 120 KB over
@@ -89,25 +92,61 @@ class CsvSource:
     folder: Path | None  # certificate paths in the file are relative to this; None: attach none (stdin)
     size: int | None  # bytes, when known (a regular file), for the progress bar
     folder_given: bool = False  # the folder is --certificates-dir, not the CSV file's own
+    name: str = "-"  # the file as given on the command line ("-": standard input), kept with the batch
+    archive: "ArchiveCertificates | None" = None  # an audit ZIP's certificates (the stream is its manifest)
 
 
 @contextmanager
-def open_csv(argument: str, stdin: BinaryIO, certificates_dir: Path | None = None) -> Iterator[CsvSource]:
-    """The CSV named on the command line, or standard input for ``-``.
+def open_csv(argument: str, stdin: BinaryIO, certificates_dir: Path | None = None,
+             file_format: str | None = None) -> Iterator[CsvSource]:
+    """The CSV named on the command line, or standard input for ``-``; for a ZIP, its manifest.
 
     Certificate cells are read in ``certificates_dir`` when given, else in the
     CSV file's folder; standard input has no folder of its own, so without
     ``certificates_dir`` it attaches no certificate (run from the home folder,
-    ``.ssh/id_rsa`` would otherwise be one cell away).
+    ``.ssh/id_rsa`` would otherwise be one cell away). A ZIP (``file_format``
+    "zip", or no format given and a file starting with a ZIP signature) is an
+    audit package from ``cpe export zip``: its certificates come from the
+    archive itself (``ops.import_zip``), never from a folder.
     """
     folder = certificates_dir.expanduser() if certificates_dir is not None else None
     if argument == "-":
+        if _is_zip(stdin, file_format):
+            from .import_zip import spooled
+
+            with spooled(stdin) as handle, _zip_source(handle, "standard input", "-", folder) as source:
+                yield source
+            return
         yield CsvSource(stdin, "standard input", folder, _regular_size(stdin), folder_given=folder is not None)
         return
     path = Path(argument).expanduser()
     with _open_regular(path, argument) as handle:
+        if _is_zip(handle, file_format):
+            with _zip_source(handle, argument, argument, folder) as source:
+                yield source
+            return
         yield CsvSource(handle, argument, folder if folder is not None else path.parent,
-                        _regular_size(handle), folder_given=folder is not None)
+                        _regular_size(handle), folder_given=folder is not None, name=argument)
+
+
+def _is_zip(stream: BinaryIO, file_format: str | None) -> bool:
+    if file_format is not None:
+        return file_format == "zip"
+    from .import_zip import looks_like_zip
+
+    return looks_like_zip(stream)
+
+
+@contextmanager
+def _zip_source(handle: BinaryIO, shown: str, name: str, folder: Path | None) -> Iterator[CsvSource]:
+    """An audit ZIP as a CSV source: its manifest's lines, its certificates from the archive."""
+    from .import_zip import MANIFEST_NAME, open_archive
+
+    if folder is not None:
+        raise CpeError.invalid("--certificates-dir is for a CSV or JSON file: a ZIP from 'cpe export zip' brings "
+                               "its own certificates")
+    with open_archive(handle, shown) as (manifest, size, archive):
+        yield CsvSource(manifest, f"{MANIFEST_NAME} in {shown}", None, size, name=name, archive=archive)
 
 
 @contextmanager
@@ -157,6 +196,7 @@ class ImportResult:
     credits: Decimal  # credits of the rows added
     dry_run: bool
     certificates: int = 0  # files attached
+    batch: int | None = None  # the import batch the records were added as (None: a dry run, or nothing added)
 
 
 @dataclass
@@ -253,7 +293,8 @@ def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None],
             options: ImportOptions = ImportOptions()) -> _Layout:
     """Match the header's columns to record fields; refuse a missing required or a repeated column.
 
-    A column is matched by ``--map`` first, then by the spellings of ``import_words.HEADER_SYNONYMS``.
+    A column is matched by ``--map`` first, then by the spellings of ``import_words.HEADER_SYNONYMS``;
+    a manifest read from its ZIP also gives ``zip_entry`` and ``sha256`` (elsewhere they are ignored).
     Unknown columns are named in one warning, whether or not the required ones are there.
     """
     if not any(cell.strip() for cell in header):
@@ -266,6 +307,8 @@ def _layout(header: list[str], source: CsvSource, warn: Callable[[str], None],
     mapped = options.column_maps
     for number, cell in enumerate(header):
         key = (mapped.get(header_words(cell)) if mapped else None) or (header_field(cell) if cell else None)
+        if key is None and source.archive is not None:
+            key = archive_field(cell)
         if key is None:
             if not is_ignored_header(cell):
                 name = cell.strip()
@@ -400,16 +443,66 @@ class _Reader:
             if name == "date" and "is not a date I can read" in message:
                 message = f"date {written.get('date', '').strip()!r} is not a date I can read: {DATE_FORM_NAMES}"
             self.problems.problem(line, layout.labels.get(name, name), written.get(name, ""), message)
-        certificate = self._certificate(line, values.get("certificate", "").strip(), layout)
+        if self.source.archive is not None:
+            certificate = self._archive_certificate(line, values, layout)
+        else:
+            certificate = self._certificate(line, values.get("certificate", "").strip(), layout)
         record = check.record
         if record is None or certificate is False or not translated:
             return None
         for message in check.warnings:
             self.unusual.add(line, f"line {line}: {message}")
-        path, identity = (certificate.path, certificate.identity) if certificate else (None, None)
+        path, identity, name = (certificate.path, certificate.identity, None) if isinstance(certificate, Found) \
+            else certificate if certificate else (None, None, None)
         return (line, record.title, canonical_text(record.credits), to_hundredths(record.credits),
                 record.field_of_study, record.state, record.completed_on.isoformat(), record.delivery_method,
-                record.provider, record.description, record.source, " ".join(record.tags), path, identity)
+                record.provider, record.description, record.source, " ".join(record.tags), path, identity, name,
+                hash(record.identity))
+
+    def _archive_certificate(self, line: int, values: dict[str, str], layout: _Layout) \
+            -> tuple[str, str, str] | None | bool:
+        """For a ZIP's manifest: (checked copy, SHA-256, original name) of the row's entry, None for none,
+        False when the entry is missing or refused (a row problem).
+
+        An empty ``zip_entry`` beside a ``certificate`` name is a certificate the
+        export could not find (``export zip --skip-missing``); like a name with no
+        entry behind it, it is this row's problem unless ``--skip-missing``.
+        """
+        from .import_zip import ArchiveRefused, file_name
+
+        archive = self.source.archive
+        assert archive is not None
+        entry, cell = values.get("zip_entry", "").strip(), values.get("certificate", "").strip()
+        expected = values.get("sha256", "").strip().lower()
+        label = layout.labels.get("zip_entry", "zip_entry")
+        if not entry and not cell:
+            return None
+        name = file_name(cell, entry)
+        if name is None:
+            self.problems.problem(line, layout.labels.get("certificate", "certificate"), cell,
+                                  f"certificate name {cell[:80]!r} is not a file name")
+            return False
+        found = None
+        if entry:
+            try:
+                found = archive.find(entry, expected)
+            except ArchiveRefused:
+                raise
+            except CpeError as problem:
+                column = layout.labels.get("sha256", "sha256") if "is not a SHA-256" in problem.message else label
+                self.problems.problem(line, column, expected if column != label else entry, problem.message)
+                return False
+        if found is None:
+            if self.options.skip_missing:
+                self.unattached.add(line, str(line))
+                return None
+            where = (f"no entry {entry!r} in {archive.shown}" if entry else
+                     f"certificate {cell!r} is not in {archive.shown} (its zip_entry is empty: it was missing when "
+                     "the archive was made)")
+            self.problems.problem(line, label, entry, f"{where}; give --skip-missing to import the record "
+                                  "without it")
+            return False
+        return found, expected, name
 
     def _certificate(self, line: int, cell: str, layout: _Layout) -> Found | None | bool:
         """The file to attach, None for none, False when the file named is refused or missing (a row problem)."""
@@ -506,7 +599,7 @@ def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message:
                              f"({', '.join(REQUIRED_COLUMNS)}, ...) and then one row per record")
     if first is None:
         raise empty
-    file_format = options.file_format
+    file_format = "csv" if source.archive is not None else options.file_format  # a ZIP's manifest is CSV
     if file_format is None:
         file_format = "json" if first.lstrip()[:1] in ("[", "{") else "csv"
     if file_format == "json":
@@ -621,10 +714,10 @@ def import_into(home: Path, plan: CsvPlan, *, today: date, default_source: str |
             ledger_exchange.create_staging(ledger)
             try:
                 ledger_exchange.copy_staging(scratch, ledger)
-                counts, attached = _write(ledger, folder)
+                counts, attached, batch = _write(ledger, folder, plan.source.name)
             finally:
                 ledger_exchange.drop_staging(ledger)
-        return _result(counts, attached, dry_run=False)
+        return _result(counts, attached, dry_run=False, batch=batch)
 
 
 def import_rows(ledger: Ledger, plan: CsvPlan, *, today: date, default_source: str | None = None,
@@ -640,22 +733,25 @@ def import_rows(ledger: Ledger, plan: CsvPlan, *, today: date, default_source: s
                    warn=warn)
             if dry_run:
                 return _result(_count_new(ledger), 0, dry_run=True)
-            counts, attached = _write(ledger, folder)
-            return _result(counts, attached, dry_run=False)
+            counts, attached, batch = _write(ledger, folder, plan.source.name)
+            return _result(counts, attached, dry_run=False, batch=batch)
         finally:
             ledger_exchange.drop_staging(ledger)
 
 
-def _result(counts: tuple[int, int, int], attached: int, *, dry_run: bool) -> ImportResult:
+def _result(counts: tuple[int, int, int], attached: int, *, dry_run: bool, batch: int | None = None) -> ImportResult:
     total, kept, hundredths = counts
     return ImportResult(rows=total, added=kept, duplicates=total - kept, credits=from_hundredths(hundredths),
-                        dry_run=dry_run, certificates=attached)
+                        dry_run=dry_run, certificates=attached, batch=batch)
 
 
 @contextmanager
 def _certificate_folder(plan: CsvPlan) -> Iterator[CertificateFolder | None]:
     """The folder certificate cells name files in, open for the whole import; None when none can be attached."""
     source = plan.source
+    if source.archive is not None:  # a ZIP: the certificates are its entries
+        yield source.archive
+        return
     if source.folder is None or "certificate" not in plan.layout.index:
         yield None
         return
@@ -687,7 +783,11 @@ def _stage(ledger: Ledger, plan: CsvPlan, folder: CertificateFolder | None, *, t
         cells = (f"the certificate cell{'s' if many else ''} on line{'s' if many else ''} "
                  f"{rows.unattached.joined(', ')}")
         those = f"{'those records' if many else 'that record'} {would}imported without a certificate"
-        if source.folder is None:
+        if source.archive is not None:
+            warn(f"the certificate{'s' if many else ''} of line{'s' if many else ''} "
+                 f"{rows.unattached.joined(', ')} {'are' if many else 'is'} not in {source.archive.shown}; {those} "
+                 "(--skip-missing)")
+        elif source.folder is None:
             warn(f"{cells} {'are' if many else 'is'} not read: {source.shown} has no folder of its own, so "
                  f"{those}; give --certificates-dir DIR to attach files from DIR")
         else:
@@ -699,7 +799,7 @@ def _stage(ledger: Ledger, plan: CsvPlan, folder: CertificateFolder | None, *, t
 
 
 def _count_new(ledger: Ledger) -> tuple[int, int, int]:
-    with ledger_exchange.snapshot(ledger):
+    with ledger_exchange.bulk_cache(ledger), ledger_exchange.snapshot(ledger):
         return ledger_exchange.mark_new_rows(ledger)
 
 
@@ -716,29 +816,47 @@ def _folder_words(source: CsvSource) -> str:
     return "the current folder" if source.folder == Path(".") else f"{str(source.folder)!r}"
 
 
-def _write(ledger: Ledger, folder: CertificateFolder | None) -> tuple[tuple[int, int, int], int]:
-    """Under the write lock: skip duplicates, stage certificates, insert the new rows; one transaction.
+def _write(ledger: Ledger, folder, source_name: str) -> tuple[tuple[int, int, int], int, int | None]:
+    """Under the write lock: skip duplicates, stage certificates, insert the new rows and their batch; one
+    transaction. Returns (counts, certificates attached, batch id or None when nothing was added).
 
-    Each certificate is opened here, once (``CertificateFolder.stage``): the
-    file checked while the rows were read, or the import fails whole.
+    Each certificate is opened here, once (``CertificateFolder.stage``, or a
+    ZIP's checked copy): the file checked while the rows were read, or the
+    import fails whole. An import that adds no record makes no batch: there
+    would be nothing to list or undo.
     """
+    from datetime import datetime, timezone
+
+    from ..store import batches
+
     staged: list = []
+    batch = None
     try:
-        with ledger.write():
+        with ledger_exchange.bulk_cache(ledger), ledger.write():  # the cache outlives the commit, which uses it
             counts = ledger_exchange.mark_new_rows(ledger)
-            for line, path, identity in ledger_exchange.kept_certificates(ledger):
+            for line, path, identity, name in ledger_exchange.kept_certificates(ledger):
                 assert folder is not None  # a row names a file only when there is a folder to find it in
                 try:
-                    certificate = folder.stage(ledger.home, Found(path=path, identity=identity))
+                    if name is not None:  # a ZIP's entry, checked against the manifest
+                        certificate = folder.stage(ledger.home, path, name)
+                    else:
+                        certificate = folder.stage(ledger.home, Found(path=path, identity=identity))
                 except CpeError as problem:
                     raise CpeError(f"line {line}: {problem.message}", problem.exit_code) from None
                 staged.append(certificate)
                 ledger_exchange.attach_staged(ledger, line, certificate)
-            ledger_exchange.insert_kept(ledger)
+            rows, kept, _ = counts
+            if kept:
+                # To the microsecond, where ``cpe edit`` writes whole seconds: an edit made within the second of the
+                # import still leaves changed_at unlike added_at, which is how ``--undo`` tells edited records.
+                stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+                batch = batches.record_batch(ledger, imported_at=stamp, source_name=source_name, imported=kept,
+                                             skipped=rows - kept)
+                ledger_exchange.insert_kept(ledger, batch=batch, stamp=stamp)
     except BaseException:
         for certificate in staged:
             certificates.abandon_staged(ledger.home, certificate)
         raise
     for certificate in staged:
         certificates.finish_staged(ledger.home, certificate)
-    return counts, len(staged)
+    return counts, len(staged), batch

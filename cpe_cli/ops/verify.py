@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..core.credits import to_hundredths
+from ..core.errors import CpeError
 from ..core.records import FIELD_ORDER, Certificate, check_record
 from ..store import certificates, integrity, schema, swap, trash
 from ..store.integrity import DatabaseError
@@ -40,6 +41,22 @@ from ..store.ledger import Ledger
 from .lifecycle import is_safe_stored_name
 
 _INTEGRITY_LINES = 20
+
+# The commands that fix a problem. What only a backup can undo (a damaged file, a schema or a row cpe never
+# wrote) is restored from one; a record's value is set again with ``cpe edit``.
+RESTORE = "cpe restore BACKUP --force"
+REPAIR = "cpe verify --repair"
+_EDIT_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study": "--field", "state": "--state",
+                 "date": "--date", "delivery_method": "--delivery", "provider": "--provider",
+                 "description": "--description", "source": "--source", "tags": "--tag"}
+_PLACEHOLDERS = {"field_of_study": "FIELD", "delivery_method": "METHOD", "date": "YYYY-MM-DD", "tags": "TAG"}
+
+
+def _edit(record_id: int, *options: tuple[str, str]) -> str:
+    """``cpe edit ID --option VALUE ...``, values quoted for a POSIX shell."""
+    from shlex import quote
+
+    return " ".join([f"cpe edit {record_id}", *(f"{_EDIT_OPTIONS[name]} {quote(value)}" for name, value in options)])
 
 
 @dataclass
@@ -54,14 +71,26 @@ class Report:
     trash: int = 0
     schema_version: int = 0
     moved: set[str] = field(default_factory=set)  # names given in lost+found/ by this run's repair
+    # The command that fixes a problem, where one exists, by the problem's text (``with_fix`` shows it).
+    fixes: dict[str, str] = field(default_factory=dict)
 
     @property
     def whole(self) -> bool:
         return not self.problems
 
-    def serious_problem(self, text: str) -> None:
+    def problem(self, text: str, fix: str | None = None) -> None:
         self.problems.append(text)
+        if fix:
+            self.fixes[text] = fix
+
+    def serious_problem(self, text: str, fix: str | None = RESTORE) -> None:
+        self.problem(text, fix)
         self.serious.append(text)
+
+    def with_fix(self, text: str) -> str:
+        """A problem as ``cpe verify`` lists it: ending with the command that fixes it, where there is one."""
+        fix = self.fixes.get(text)
+        return f"{text}; run: {fix}" if fix else text
 
 
 def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False, repair_totals_only: bool = False) -> Report:
@@ -84,8 +113,7 @@ def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False, repair_t
     run("check the certificate files", lambda: _check_certificates(ledger, report, today))
     if damaged:
         # Rows of a damaged table read as garbage: judging them by the rules would only add noise.
-        report.problems.append("database: records not checked against today's rules while the database is "
-                               "damaged (restore a backup: 'cpe restore FILE --force')")
+        report.problem("database: records not checked against today's rules while the database is damaged", RESTORE)
     else:
         run("read the records", lambda: _check_records(ledger, report, today))
         run("read the trash", lambda: _check_trash(ledger, report, today))
@@ -111,8 +139,7 @@ def _check_schema(ledger: Ledger, report: Report) -> None:
     if version != schema.SCHEMA_VERSION:
         report.serious_problem(f"database: schema version {version}, expected {schema.SCHEMA_VERSION}")
     for difference in integrity.schema_differences(ledger, version):
-        report.serious_problem(f"database: schema: {difference} (not what cpe's migrations make; restore a "
-                               "backup: 'cpe restore FILE --force')")
+        report.serious_problem(f"database: schema: {difference} (not what cpe's migrations make)")
     if integrity.migrations_table_problem(ledger) is not None:
         return
     applied = integrity.applied_migrations(ledger)
@@ -133,8 +160,8 @@ def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool) -> None:
         integrity.rebuild_monthly_totals(ledger)
         report.repaired.append(f"rebuilt the monthly totals ({differing} rows differed from the records)")
     else:
-        report.problems.append(f"database: {differing} monthly total(s) differ from the records "
-                               "(cpe verify --repair rebuilds them)")
+        report.problem(f"database: {differing} monthly total(s) differ from the records "
+                       "(cpe verify --repair rebuilds them)", REPAIR)
 
 
 def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
@@ -151,22 +178,22 @@ def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
         for entry in strays:
             shown = f"certificates/{entry.name}"
             if entry.is_dir(follow_symlinks=False):
-                report.problems.append(f"stray folder {shown} (no record names it; verify --repair leaves folders "
-                                       "alone: move it out yourself)")
+                report.problem(f"stray folder {shown} (no record names it; verify --repair leaves folders "
+                               "alone: move it out yourself)")
             elif repair:
                 try:
                     kept = certificates.move_to_lost_and_found(ledger.home, folder / entry.name)
                 except OSError as problem:
-                    report.problems.append(f"stray file {shown} could not be moved to {certificates.LOST_AND_FOUND}/ "
-                                           f"({problem.strerror or problem})")
+                    report.problem(f"stray file {shown} could not be moved to {certificates.LOST_AND_FOUND}/ "
+                                   f"({problem.strerror or problem})")
                     continue
                 moved = True
                 report.moved.add(kept)
                 report.repaired.append(f"stray file {shown}: moved to {certificates.LOST_AND_FOUND}/{kept} "
                                        "(no record names it; look at it, then delete it)")
             else:
-                report.problems.append(f"stray file {shown} (no record names it; 'cpe verify --repair' moves it to "
-                                       f"{certificates.LOST_AND_FOUND}/)")
+                report.problem(f"stray file {shown} (no record names it; 'cpe verify --repair' moves it to "
+                               f"{certificates.LOST_AND_FOUND}/)", REPAIR)
     if moved:
         certificates.fsync_dir(folder)
         certificates.fsync_dir(certificates.lost_and_found_dir(ledger.home))
@@ -207,15 +234,18 @@ def _check_leftovers(ledger: Ledger, report: Report, repair: bool) -> None:
 
 def _check_certificates(ledger: Ledger, report: Report, today: date) -> None:
     """Every file a record or trash entry names; a file several name (stored by content) is read once."""
-    owned: list[tuple[str, Certificate]] = [(f"record {record_id}", certificate)
-                                            for record_id, certificate in integrity.record_certificates(ledger)]
+    # (owner, certificate, the command that fixes a missing or altered file: attach the original file again to a
+    # record; a trash entry's only comes back with a backup)
+    owned: list[tuple[str, Certificate, str]] = [
+        (f"record {record_id}", certificate, f"cpe edit {record_id} --certificate FILE")
+        for record_id, certificate in integrity.record_certificates(ledger)]
     in_trash = trash.entries(ledger, today)
     report.trash = len(in_trash)
-    owned.extend((f"record {entry.record_id} in the trash", entry.certificate)
+    owned.extend((f"record {entry.record_id} in the trash", entry.certificate, RESTORE)
                  for entry in in_trash if entry.certificate is not None)
     files_seen: dict[tuple[str, str, int], str | None] = {}
     good_files: set[str] = set()
-    for owner, certificate in owned:
+    for owner, certificate, fix in owned:
         key = (certificate.stored_name, certificate.sha256, certificate.size)
         if key not in files_seen:
             files_seen[key] = _certificate_problem(ledger, certificate)
@@ -224,7 +254,7 @@ def _check_certificates(ledger: Ledger, report: Report, today: date) -> None:
             if not is_safe_stored_name(certificate.stored_name):
                 report.serious_problem(f"{owner}: {problem}")
             else:
-                report.problems.append(f"{owner}: {problem}")
+                report.problem(f"{owner}: {problem}", fix)
         else:
             good_files.add(certificate.stored_name)
     report.certificates = len(good_files)
@@ -261,9 +291,30 @@ _STORED_CANONICALLY = ("title", "field_of_study", "state", "delivery_method", "p
 
 
 def _check_records(ledger: Ledger, report: Report, today: date) -> None:
+    """Every record against today's rules: SQL proves most rows are stored as cpe stores them
+    (``integrity.rows_to_check``); the rules run on the rest, so each problem reads as before."""
+    from ..core import catalog
+    from ..core.records import (DESCRIPTION_MAX, PROVIDER_MAX, TITLE_MAX, match_delivery, match_field,
+                                match_source, match_state)
+
+    def kept(names, match) -> list[str]:  # the spellings the rules keep as they are
+        found = []
+        for name in names:
+            try:
+                if match(name) == name:
+                    found.append(name)
+            except CpeError:
+                pass
+        return found
+
+    report.records = integrity.record_count(ledger)
+    rows = integrity.rows_to_check(
+        ledger, today.isoformat(), fields=kept(catalog.FIELD_NAMES, match_field),
+        methods=kept(catalog.DELIVERY_NAMES, match_delivery), states=kept(catalog.JURISDICTIONS, match_state),
+        sources=kept(catalog.SOURCES, match_source), title_max=TITLE_MAX, provider_max=PROVIDER_MAX,
+        description_max=DESCRIPTION_MAX)
     for (record_id, title, credits, hundredths, field_of_study, state, completed_on, delivery_method, provider,
-         description, source, tags) in integrity.stored_rows(ledger):
-        report.records += 1
+         description, source, tags) in rows:
         raw = {"title": title, "credits": credits, "field_of_study": field_of_study, "state": state,
                "date": completed_on, "delivery_method": delivery_method, "provider": provider,
                "description": description, "source": source, "tags": tags}
@@ -271,7 +322,9 @@ def _check_records(ledger: Ledger, report: Report, today: date) -> None:
                              date_required=True)
         if check.errors:
             report.serious_problem(f"record {record_id}: today's rules refuse it: "
-                                   + "; ".join(message for _, message in check.errors))
+                                   + "; ".join(message for _, message in check.errors),
+                                   _edit(record_id, *((name, _PLACEHOLDERS.get(name, name.upper())) for name, _ in
+                                                      check.errors)))
             continue
         cleaned = check.record
         if hundredths != to_hundredths(cleaned.credits):
@@ -279,15 +332,20 @@ def _check_records(ledger: Ledger, report: Report, today: date) -> None:
                                    f"{credits} (totals would be wrong)")
         if completed_on != cleaned.completed_on.isoformat():
             report.serious_problem(f"record {record_id}: date {completed_on!r} is not stored as YYYY-MM-DD "
-                                   "(date windows would miss it)")
+                                   "(date windows would miss it)",
+                                   _edit(record_id, ("date", cleaned.completed_on.isoformat())))
         if tags != " ".join(cleaned.tags):
             report.serious_problem(f"record {record_id}: tags {tags!r} are not stored as cpe stores them "
                                    f"({' '.join(cleaned.tags)!r}: sorted, one space apart); the tag filter and "
-                                   f"'cpe status' could miss them; fix with 'cpe edit {record_id} --tag ...'")
+                                   f"'cpe status' could miss them",
+                                   " ".join([f"cpe edit {record_id}", *(f"--tag {tag}" for tag in cleaned.tags)])
+                                   if cleaned.tags else None)
         for name in _STORED_CANONICALLY:
             if raw[name] != getattr(cleaned, name):
+                canonical = getattr(cleaned, name)
                 report.serious_problem(f"record {record_id}: {name.replace('_', ' ')} {raw[name]!r} is not stored "
-                                       f"as cpe stores it ({getattr(cleaned, name)!r})")
+                                       f"as cpe stores it ({canonical!r})",
+                                       _edit(record_id, (name, canonical)) if canonical else None)
 
 
 def _check_trash(ledger: Ledger, report: Report, today: date) -> None:

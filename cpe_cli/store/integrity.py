@@ -45,10 +45,15 @@ _TOTALS_KEPT = "SELECT month, source, field_of_study, hundredths, records FROM m
 
 
 def monthly_totals_differing(ledger: Ledger) -> int:
-    """How many rows of ``monthly_totals`` (kept by triggers) differ from a fresh sum of the records, either way."""
-    return ledger.conn.execute(
-        f"SELECT count(*) FROM (SELECT * FROM ({_TOTALS_FROM_RECORDS} EXCEPT {_TOTALS_KEPT}) "
-        f"UNION ALL SELECT * FROM ({_TOTALS_KEPT} EXCEPT {_TOTALS_FROM_RECORDS}))").fetchone()[0]
+    """How many rows of ``monthly_totals`` (kept by triggers) differ from a fresh sum of the records, either way.
+
+    One pass over the records (the sums are compared here: an ``EXCEPT`` both ways summed every record twice).
+    """
+    fresh = {(month, source, field_of_study): (hundredths, count)
+             for month, source, field_of_study, hundredths, count in ledger.conn.execute(_TOTALS_FROM_RECORDS)}
+    kept = {(month, source, field_of_study): (hundredths, count)
+            for month, source, field_of_study, hundredths, count in ledger.conn.execute(_TOTALS_KEPT)}
+    return sum(1 for key in fresh.keys() | kept.keys() if fresh.get(key) != kept.get(key))
 
 
 def rebuild_monthly_totals(ledger: Ledger) -> None:
@@ -81,6 +86,61 @@ def stored_rows(ledger: Ledger) -> Iterator[tuple]:
     yield from ledger.conn.execute(
         "SELECT id, title, credits, credits_hundredths, field_of_study, state, completed_on, delivery_method, "
         "provider, description, source, tags FROM records ORDER BY id")
+
+
+def record_count(ledger: Ledger) -> int:
+    return ledger.conn.execute("SELECT count(*) FROM records").fetchone()[0]
+
+
+def _plain_text(column: str, maximum: int, *, required: bool) -> str:
+    """SQL true only for printable ASCII text (no control character), no space at either end, at most ``maximum``
+    characters: what the rules keep exactly as stored. ``json_valid`` refuses a raw character below U+0020 (and
+    a quote or a backslash, which only sends the row to the full check); equal byte and character lengths mean
+    ASCII; U+007F is the one ASCII control JSON allows."""
+    return (f"typeof({column}) = 'text' AND length({column}) BETWEEN {1 if required else 0} AND {int(maximum)} "
+            f"AND length(CAST({column} AS BLOB)) = length({column}) AND json_valid('\"' || {column} || '\"') "
+            f"AND instr({column}, char(127)) = 0 AND substr({column}, 1, 1) <> ' ' AND substr({column}, -1, 1) <> ' '")
+
+
+def _listed(column: str, values) -> str:
+    return f"{column} IN ({', '.join(_literal(value) for value in values)})"
+
+
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def rows_to_check(ledger: Ledger, today: str, *, fields, methods, states, sources, title_max: int,
+                  provider_max: int, description_max: int) -> Iterator[tuple]:
+    """The records (``stored_rows``' shape, by id) that SQL cannot prove are as ``cpe add`` would store them today.
+
+    One pass over the table with a conservative test: a row passes only if every column is in the form the
+    rules keep unchanged (printable ASCII texts without spaces at the ends, a listed field, method, state
+    and source, a real ISO date from 1900 to ``today``, plain credits of at most two decimals whose
+    hundredths match, no tags). Any other row (non-ASCII text, a tag, a quote in a title: rare, not wrong)
+    is handed back for the full check in Python, so at 1,000,000 records verify runs the rules on the few
+    rows that need them instead of on every row. ``fields`` etc. are the stored spellings the rules accept.
+    """
+    passes = " AND ".join((
+        _plain_text("title", title_max, required=True),
+        _plain_text("provider", provider_max, required=True),
+        _plain_text("description", description_max, required=False),
+        "typeof(credits) = 'text' AND credits GLOB '[0-9]*' AND credits NOT GLOB '*[^0-9.]*' "
+        "AND credits NOT GLOB '*.*.*' AND (instr(credits, '.') = 0 OR length(credits) - instr(credits, '.') <= 2) "
+        "AND typeof(credits_hundredths) = 'integer' AND credits_hundredths BETWEEN 1 AND 100000 "
+        "AND credits_hundredths = CAST(round(CAST(credits AS REAL) * 100) AS INTEGER)",
+        _listed("field_of_study", fields),
+        _listed("delivery_method", methods),
+        f"(state IS NULL OR {_listed('state', states)})",
+        _listed("source", sources),
+        # date() alone keeps '2026-02-30' as it is; a modifier makes SQLite normalise it (to 2026-03-02).
+        "typeof(completed_on) = 'text' AND completed_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
+        f"AND completed_on BETWEEN '1900-01-01' AND {_literal(today)} AND date(completed_on, '+0 days') = completed_on",
+        "tags = ''",
+    ))
+    yield from ledger.conn.execute(
+        "SELECT id, title, credits, credits_hundredths, field_of_study, state, completed_on, delivery_method, "
+        f"provider, description, source, tags FROM records WHERE NOT coalesce(({passes}), 0) ORDER BY id")
 
 
 def schema_differences(ledger: Ledger, version: int) -> list[str]:

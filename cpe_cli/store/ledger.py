@@ -227,6 +227,11 @@ def where_clause(filters: Filters) -> tuple[str, list]:
         # Any of the tags: a tag is a word without spaces, so " tag " inside " tags " is an exact match.
         terms.append("tags <> '' AND (" + " OR ".join("instr(' ' || tags || ' ', ?) > 0" for _ in filters.tags) + ")")
         params.extend(f" {tag} " for tag in filters.tags)
+    if filters.no_certificate:
+        terms.append("certificate_stored IS NULL")
+    if filters.batch is not None:
+        terms.append("import_batch = ?")  # the partial index records_by_batch
+        params.append(filters.batch)
     return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
 
@@ -416,7 +421,8 @@ class Ledger:
         from dataclasses import replace
 
         everything = replace(filters, window=Window(None, None, "All time"))
-        if filters.tags:  # the per-month totals know no tags: count the records themselves
+        if filters.tags or filters.no_certificate or filters.batch is not None:
+            # The per-month totals know no tags, certificates or batches: count the records themselves.
             where, params = where_clause(everything)
             return self._sum(f"SELECT coalesce(sum(credits_hundredths), 0), count(*) FROM records{where}", params)
         where, params = where_clause(everything)  # same column names
@@ -466,8 +472,9 @@ class Ledger:
 
     def recent_ids(self, prefix: str, limit: int) -> list[tuple[int, str, str]]:
         """(id, date, title) of records whose id starts with ``prefix``, newest id first (TAB completion)."""
-        rows = self.conn.execute("SELECT id, completed_on, title FROM records WHERE CAST(id AS TEXT) LIKE ? "
-                                 "ORDER BY id DESC LIMIT ?", (f"{prefix}%", limit))
+        from .peek import RECENT_IDS_SQL
+
+        rows = self.conn.execute(RECENT_IDS_SQL, (f"{prefix}%", limit))
         return [tuple(row) for row in rows]
 
     def providers_used(self, limit: int = 8) -> list[str]:

@@ -210,6 +210,25 @@ def _add_import_batches(db) -> None:
     db.execute("CREATE INDEX records_by_batch ON records (import_batch) WHERE import_batch IS NOT NULL")
 
 
+def _narrow_record_indexes(db) -> None:
+    """Fewer indexes on ``records`` (issue 14): 379 bytes a record at 1,000,000 records, 43% of them indexes, down
+    to about 232.
+
+    ``records_identity`` (completed_on, title, provider), 77 MiB at 1,000,000 records, and ``records_by_field``
+    (field_of_study, completed_on), 37 MiB, are dropped: ``records_by_date`` (completed_on, source,
+    credits_hundredths) serves every query on records by day. Totals of a window (with or without a source)
+    are read from it alone; the list walks it in date order; duplicate detection (``cpe add``, ``cpe import``)
+    looks a course up by three of its seven identity columns (date, source, credits: a few dozen rows a key at
+    1,000,000 records) and compares the other four on those rows; the compliance windows read it by date; a
+    field's total over all time reads the per-month totals. Measured against a cheaper identity key: the
+    date index widened with the field (date, source, field, credits) made duplicate lookups exact to a row or
+    two but cost 16 more bytes a record (about 249 in all), too close to the 250 allowed. A page freed here is
+    reused by the ledger's next writes (SQLite keeps it in the file until then).
+    """
+    db.execute("DROP INDEX records_identity")
+    db.execute("DROP INDEX records_by_field")
+
+
 def _rebuild(db, table: str, old_column: str, new_column: str) -> None:
     """Re-create ``table`` with one column definition changed, keeping its rows, indexes and triggers."""
     (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
@@ -229,7 +248,7 @@ def _rebuild(db, table: str, old_column: str, new_column: str) -> None:
 
 
 MIGRATIONS = (_create_records, _add_trash, _add_monthly_totals, _add_tags_and_profiles, _share_certificate_files,
-              _add_import_batches)
+              _add_import_batches, _narrow_record_indexes)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

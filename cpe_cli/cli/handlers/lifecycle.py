@@ -197,7 +197,8 @@ def verify(*, repair=False) -> None:
     with existing_ledger(home, f"there is no ledger in {home} to verify") as ledger:
         report = verify_ledger(ledger, today, repair=repair)
     if report.repaired or report.problems:
-        output.data("\n".join(output.plain(line, keep="\t") for line in report.repaired + report.problems))
+        output.data("\n".join(output.plain(line, keep="\t")
+                               for line in report.repaired + [report.with_fix(text) for text in report.problems]))
     if report.problems:
         raise CpeError.failed(f"the ledger has {output.plural(len(report.problems), 'problem')} (listed above)")
     trash = f", {report.trash:,} in the trash" if report.trash else ""

@@ -1,0 +1,46 @@
+"""The help of the hot commands, served without Typer (issue 14), is exactly Typer's, at every width.
+
+``cli/help_text.py`` is generated from the Typer app by ``python -m cpe_cli.cli.help_build --write``;
+the fast route prints it for ``cpe [PATH] --help`` when it was rendered from the installed ``app.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cpe_cli.cli import fast_route, help_build, help_text
+
+from support import run_cpe
+
+
+def test_help_text_is_generated_from_the_current_app():
+    assert help_build.HELP_FILE.read_text() == help_build.current_source(), \
+        "stale: run python -m cpe_cli.cli.help_build --write"
+
+
+@pytest.mark.parametrize("path", help_build.HOT_PATHS)
+@pytest.mark.parametrize("columns", ["20", "51", "52", "80", "97", "120", "121", "300", "", "junk"])
+def test_the_fast_help_is_typers_help(path, columns, monkeypatch):
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    for flag in ("--help", "-h"):
+        words = [*path.split(), flag]
+        assert fast_route.stored_help(words) is not None  # the fast route does serve it
+        fast, typer = run_cpe(*words), run_cpe(*words, route="typer")
+        assert fast.exit_code == typer.exit_code == 0
+        assert fast.stdout == typer.stdout
+        assert fast.stderr == typer.stderr == ""
+
+
+@pytest.mark.parametrize("argv", [["add", "--title", "--help"], ["--version", "--help"], ["show", "--help"],
+                                  ["export", "csv", "--help"], ["ad", "--help"], ["add"], [], ["--help", "add"]])
+def test_anything_else_goes_to_typer(argv):
+    assert fast_route.stored_help(argv) is None
+
+
+def test_a_changed_app_is_never_served_stale_help(monkeypatch):
+    monkeypatch.setattr(help_text, "SOURCE", help_text.SOURCE ^ 1)
+    assert fast_route.stored_help(["add", "--help"]) is None
+    assert "Usage: cpe add" in run_cpe("add", "--help").stdout  # Typer's, current
