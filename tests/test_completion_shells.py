@@ -106,14 +106,18 @@ def ledger(cpe, home):
     return home
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+# bash in every run; zsh and fish (seconds each to start) in the CI's slow run, which types them all.
+EVERY_SHELL = ["bash", pytest.param("zsh", marks=pytest.mark.slow), pytest.param("fish", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("shell", EVERY_SHELL)
 def test_a_value_with_spaces_is_inserted_as_one_word(shell, ledger, tmp_path):
     child = start(shell, shell_env(ledger, tmp_path))
     shown = after_tab(child, "cpe add --field reg", shell=shell)  # lowercase: matched without regard to case
     assert re.search(r"cpe add --field (Regulatory\\ Ethics|'Regulatory Ethics')", shown), shown
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize("shell", EVERY_SHELL)
 def test_record_ids_are_offered_for_show(shell, ledger, tmp_path):
     child = start(shell, shell_env(ledger, tmp_path))
     shown = after_tab(child, "cpe show ", tabs=1 if shell == "fish" else 2, shell=shell)

@@ -78,7 +78,8 @@ def stored_names(home: Path) -> list[str]:
 
 # -- modes ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("umask", [0o000, 0o022], ids=["umask-000", "umask-022"])
+@pytest.mark.parametrize("umask", [0o000, pytest.param(0o022, marks=pytest.mark.slow)],  # 022: the slow run
+                         ids=["umask-000", "umask-022"])
 def test_every_writing_command_keeps_the_home_private_under_any_umask(home, tmp_path, umask):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -243,9 +244,11 @@ def _hold(home: Path, exclusive_mode: bool) -> sqlite3.Connection:
     return conn
 
 
-@pytest.mark.parametrize("args", [add_args(title="New"), ["import", "{csv}"], ["edit", "2", "--credits", "4"],
-                                  ["rm", "2", "--yes"], ["rm", "1", "--purge", "--yes"]],
-                         ids=["add", "import", "edit", "rm", "rm-purge"])
+@pytest.mark.parametrize("args", [  # add and import in every run; the rest in the CI's slow run
+    add_args(title="New"), ["import", "{csv}"], pytest.param(["edit", "2", "--credits", "4"], marks=pytest.mark.slow),
+    pytest.param(["rm", "2", "--yes"], marks=pytest.mark.slow),
+    pytest.param(["rm", "1", "--purge", "--yes"], marks=pytest.mark.slow)],
+    ids=["add", "import", "edit", "rm", "rm-purge"])
 def test_a_ledger_locked_longer_than_the_timeout(home, seeded, tmp_path, args):
     csv_file = tmp_path / "one.csv"
     csv_file.write_text("title,credits,field,delivery method,date,provider\r\nT,1,Taxes,Group Live,2026-05-01,P\r\n")
@@ -299,7 +302,8 @@ WRITERS = [add_args(title="New", certificate="{certificate}"), ["import", "{csv}
            ["list"]]
 
 
-@pytest.mark.parametrize("where", ["cpe.db", "certificates", "certificates/.incoming"])
+@pytest.mark.parametrize("where", ["cpe.db", pytest.param("certificates", marks=pytest.mark.slow),
+                                   pytest.param("certificates/.incoming", marks=pytest.mark.slow)])
 def test_a_symlink_planted_in_the_home_is_refused_and_its_target_untouched(home, seeded, tmp_path, victim, where):
     target = victim / "precious.txt" if where == "cpe.db" else victim
     _plant(home / where, target)
