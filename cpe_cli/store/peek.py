@@ -28,9 +28,9 @@ def _read_only_uri(database: str) -> str:
     return f"file:{escaped}?mode=ro"
 
 
-def recent_ids(database: str, prefix: str, limit: int) -> list[tuple[int, str, str]] | None:
-    """(id, date, title) of the newest records whose id starts with ``prefix``; [] without a database;
-    None when this quick read cannot answer (the caller opens the ledger the usual way)."""
+def _query(database: str, sql: str, params: tuple = (), *, min_version: int = 1) -> list[tuple] | None:
+    """The rows of one read-only query; [] without a database or below ``min_version`` (a table not made
+    yet); None when this quick read cannot answer (not a cpe ledger, locked, damaged)."""
     if not os.path.isfile(database):
         return []
     try:
@@ -40,29 +40,21 @@ def recent_ids(database: str, prefix: str, limit: int) -> list[tuple[int, str, s
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             return None
-        return [tuple(row) for row in conn.execute(RECENT_IDS_SQL, (f"{prefix}%", limit))]
+        if conn.execute("PRAGMA user_version").fetchone()[0] < min_version:
+            return []
+        return [tuple(row) for row in conn.execute(sql, params)]
     except sqlite3.Error:
         return None
     finally:
         conn.close()
+
+
+def recent_ids(database: str, prefix: str, limit: int) -> list[tuple[int, str, str]] | None:
+    """(id, date, title) of the newest records whose id starts with ``prefix`` (see ``_query``)."""
+    return _query(database, RECENT_IDS_SQL, (f"{prefix}%", limit))
 
 
 def tracked_profile_ids(database: str) -> list[str] | None:
-    """The ids of the tracked profiles; [] without a database (or before schema 4 made the table); None when
-    this quick read cannot answer."""
-    if not os.path.isfile(database):
-        return []
-    try:
-        conn = sqlite3.connect(_read_only_uri(database), uri=True, timeout=0.2)
-    except sqlite3.Error:
-        return None
-    try:
-        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-            return None
-        if conn.execute("PRAGMA user_version").fetchone()[0] < 4:
-            return []
-        return [row[0] for row in conn.execute("SELECT profile_id FROM tracked_profiles ORDER BY profile_id")]
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
+    """The ids of the tracked profiles (schema 4 made their table; see ``_query``)."""
+    rows = _query(database, "SELECT profile_id FROM tracked_profiles ORDER BY profile_id", min_version=4)
+    return None if rows is None else [profile_id for (profile_id,) in rows]
