@@ -42,11 +42,101 @@ profile_app = _typer(name="profile", no_args_is_help=True,
 app.add_typer(profile_app, name="profile")
 
 
-def command(parent: typer.Typer, name: str, handler: str, *, examples: tuple[str, ...] = (), **settings):
+# Real command lines that end each command's help, as git's do (by handler: one table, read by command()).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "ledger:total": (
+        'cpe total',
+        'cpe total --preset last-30-days --source external',
+        'cpe total --year 2025 --by month',
+        'x=$(cpe total --field tax)',
+    ),
+    "ledger:list_records": (
+        'cpe list --preset all-time --field tax',
+        'cpe list --sort credits -n 5',
+        'cpe list --from 2026-01-01 --to 2026-03-31 --format csv > q1.csv',
+    ),
+    "ledger:add": (
+        'cpe add    (on a terminal: the form asks for what is missing)',
+        'cpe add -t "Ethics for CPAs" -c 4 -f "reg eth" -m "group live" -P AICPA -d 06/01/2026 --certificate cert.pdf',
+        'id=$(cpe add --no-input --json -t "Tax update" -c 2 -f tax -m "self study" -P Becker | jq .id)',
+    ),
+    "ledger:catalog": (
+        'cpe catalog fields',
+        'cpe catalog states --json',
+    ),
+    "ledger:info": (
+        'cpe info',
+        'cpe info --json | jq .records',
+    ),
+    "exchange:export_csv": (
+        'cpe export csv --preset all-time > ledger.csv',
+        'cpe export csv --year 2025 -o 2025.csv',
+    ),
+    "exchange:export_zip": (
+        'cpe export zip --year 2025',
+        'cpe export zip --preset all-time -o audit.zip --skip-missing',
+    ),
+    "exchange:import_records": (
+        'cpe import platform-export.csv --source lumiq --dry-run',
+        'cpe list --format csv | cpe import -',
+        'cpe import audit.zip',
+        'cpe import --history',
+        'cpe import --undo',
+    ),
+    "lifecycle:show": (
+        'cpe show 12',
+        'cpe show 12 --json | jq .certificate_sha256',
+    ),
+    "lifecycle:edit": (
+        'cpe edit 12    (on a terminal: the form, with the current values)',
+        'cpe edit 12 --credits 2.5 --tag fl-ethics',
+        'cpe edit 12 --certificate new-cert.pdf',
+    ),
+    "lifecycle:rm": (
+        'cpe rm 12',
+        'cpe rm 12 13 --yes',
+        'cpe rm --undo',
+    ),
+    "lifecycle:verify": (
+        'cpe verify',
+        'cpe verify --repair',
+    ),
+    "lifecycle:backup": (
+        'cpe backup ~/cpe-backup-$(date +%F).tar.gz',
+    ),
+    "lifecycle:restore": (
+        'cpe restore ~/cpe-backup-2026-11-30.tar.gz',
+        'CPE_HOME=/tmp/check cpe restore backup.tar.gz && CPE_HOME=/tmp/check cpe verify',
+    ),
+    "compliance:profile_list": (
+        'cpe profile list',
+        'cpe profile list --json',
+    ),
+    "compliance:profile_show": (
+        'cpe profile show ca',
+        'cpe profile show tx --json',
+    ),
+    "compliance:profile_use": (
+        'cpe profile use ny',
+        'cpe profile use ca --period-end 2027-03-31 --declare attest',
+    ),
+    "compliance:profile_drop": (
+        'cpe profile drop ny',
+    ),
+    "compliance:status": (
+        'cpe status',
+        'cpe status --check --warn-days 60 || echo "CPE short"',
+        'cpe status --profile tx --period-end 2027-05-31 --json',
+    ),
+}
+
+
+def command(parent: typer.Typer, name: str, handler: str, **settings):
     """Register the decorated declaration as command ``name``; running it calls ``handler`` with its options.
 
-    ``examples`` end the command's help, as git's do: real command lines a reader can copy.
+    The handler's ``EXAMPLES`` end the command's help, as git's do: real command lines a reader can copy.
     """
+    examples = EXAMPLES.get(handler, ())
     if examples:
         settings["epilog"] = "\b\nExamples:\n" + "\n".join(f"  {example}" for example in examples)
 
@@ -101,7 +191,7 @@ SourceFilter = Annotated[str, typer.Option(
 FieldFilter = Annotated[Optional[list[str]], typer.Option(
     "--field", "-f", metavar="FIELD", autocompletion=complete_field_filters,
     help="Only this NASBA field of study (a unique prefix is enough) or group: ethics, technical, "
-         "non-technical (repeatable: any of them).")]
+         "non-technical, or a group of a tracked profile, e.g. aa (repeatable: any of them).")]
 TagFilter = Annotated[Optional[list[str]], typer.Option(
     "--tag", metavar="TAG", autocompletion=complete_tags,
     help="Only records with this tag (repeatable: any of them).")]
@@ -111,6 +201,13 @@ BatchFilter = Annotated[Optional[int], typer.Option(
     "--batch", metavar="ID",
     help="Only the records of this import batch (see 'cpe import --history'); all dates unless a window is "
          "given.")]
+
+
+def JsonFlag(help_text: str):  # noqa: N802 - used as a type, like the aliases above
+    """``--json``, which most commands take, with the command's own words for what it prints."""
+    return Annotated[bool, typer.Option("--json", help=help_text)]
+
+
 ReplaceOutput = Annotated[bool, typer.Option("--force", help="Replace the output file if it already exists.")]
 
 # -- options of a record (add and edit) ------------------------------------------------------------
@@ -143,17 +240,11 @@ RecordId = Annotated[int, typer.Argument(metavar="ID", min=1, max=_MAX_ID, autoc
 
 # -- the ledger: total, list, add, catalog ---------------------------------------------------------
 
-@command(app, "total", "ledger:total", examples=(
-    'cpe total',
-    'cpe total --preset last-30-days --source external',
-    'cpe total --year 2025 --by month',
-    'x=$(cpe total --field tax)',
-))
+@command(app, "total", "ledger:total")
 def total(preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
           source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
-          as_json: Annotated[bool, typer.Option(
-              "--json", help="Print {total, count, from, to, source, fields, tags, no_certificate, batch} as "
-                             "JSON.")] = False,
+          as_json: JsonFlag("Print {total, count, from, to, source, fields, tags, no_certificate, batch} as "
+                             "JSON.") = False,
           by: Annotated[Optional[str], typer.Option(
               "--by", metavar="field|delivery|source|month|year|tag",
               help="Break the total down: a row per key with a bar, the total under it.")] = None,
@@ -164,11 +255,7 @@ def total(preset: Preset = None, start: FromDate = None, end: ToDate = None, yea
     """Show the Total CPE Credits badge for a date window (only the number when piped)."""
 
 
-@command(app, "list", "ledger:list_records", examples=(
-    'cpe list --preset all-time --field tax',
-    'cpe list --sort credits -n 5',
-    'cpe list --from 2026-01-01 --to 2026-03-31 --format csv > q1.csv',
-))
+@command(app, "list", "ledger:list_records")
 def list_records(
     preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
     source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
@@ -191,11 +278,7 @@ def list_records(
     """List the records in a date window, newest first, with their total."""
 
 
-@command(app, "add", "ledger:add", examples=(
-    'cpe add    (on a terminal: the form asks for what is missing)',
-    'cpe add -t "Ethics for CPAs" -c 4 -f "reg eth" -m "group live" -P AICPA -d 06/01/2026 --certificate cert.pdf',
-    'id=$(cpe add --no-input --json -t "Tax update" -c 2 -f tax -m "self study" -P Becker | jq .id)',
-))
+@command(app, "add", "ledger:add")
 def add(title: Title = None, credits: Credits = None, field_of_study: Field = None, state: State = None,
         date: CompletedOn = None, delivery_method: Delivery = None, provider: Provider = None,
         description: Description = None, certificate: Certificate = None, tags: Tags = None,
@@ -203,19 +286,15 @@ def add(title: Title = None, credits: Credits = None, field_of_study: Field = No
             "--source", "-s", metavar="external|lumiq", autocompletion=complete_record_sources,
             help="external (default) for self-reported, lumiq for platform courses.")] = "external",
         no_input: NoInput = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the new record as 'cpe show --json' does.")]
-        = False) -> None:
+        as_json: JsonFlag("Print the new record as 'cpe show --json' does.") = False) -> None:
     """Add a CPE record: by options, or through a form on a terminal for what is missing."""
 
 
-@command(app, "catalog", "ledger:catalog", examples=(
-    'cpe catalog fields',
-    'cpe catalog states --json',
-))
+@command(app, "catalog", "ledger:catalog")
 def catalog(
     what: Annotated[str, typer.Argument(metavar="[fields|delivery|states|all]",
                                         help="Which list to print (default all).")] = "all",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the lists as JSON.")] = False,
+    as_json: JsonFlag("Print the lists as JSON.") = False,
 ) -> None:
     """Print the accepted fields of study, delivery methods and jurisdictions."""
 
@@ -225,18 +304,15 @@ def fields() -> None:
     """Print the NASBA fields of study (same as `cpe catalog fields`)."""
 
 
-@command(app, "info", "ledger:info", examples=('cpe info', 'cpe info --json | jq .records'))
-def info(as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False) -> None:
+@command(app, "info", "ledger:info")
+def info(as_json: JsonFlag("Print the facts as JSON.") = False) -> None:
     """Show where the data lives (home, database, certificates), how much it holds, what is tracked, and the
     versions of cpe and SQLite."""
 
 
 # -- exchange: export csv, export zip, import ------------------------------------------------------
 
-@command(export_app, "csv", "exchange:export_csv", examples=(
-    'cpe export csv --preset all-time > ledger.csv',
-    'cpe export csv --year 2025 -o 2025.csv',
-))
+@command(export_app, "csv", "exchange:export_csv")
 def export_csv(
     preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
     source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
@@ -257,13 +333,8 @@ def export_csv(
     """
 
 
-@command(export_app, "zip", "exchange:export_zip", examples=(
-    'cpe export zip --year 2025',
-    'cpe export zip --preset all-time -o audit.zip --skip-missing',
-))
+@command(export_app, "zip", "exchange:export_zip")
 def export_zip(
-    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
-    source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
     output_file: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE.zip",
         help="Archive to write. Default: cpe-certificates-<from>-<to>.zip in the current folder, named by "
@@ -272,6 +343,8 @@ def export_zip(
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Leave out certificates missing from the store (named in a warning) "
                                "instead of failing.")] = False,
+    preset: Preset = None, start: FromDate = None, end: ToDate = None, year: Year = None,
+    source: SourceFilter = "all", field: FieldFilter = None, tags: TagFilter = None,
     no_certificate: NoCertificate = False, batch: BatchFilter = None,
 ) -> None:
     """Package the view's certificates and a manifest.csv for an auditor or a state board.
@@ -282,13 +355,7 @@ def export_zip(
     """
 
 
-@command(app, "import", "exchange:import_records", examples=(
-    'cpe import platform-export.csv --source lumiq --dry-run',
-    'cpe list --format csv | cpe import -',
-    'cpe import audit.zip',
-    'cpe import --history',
-    'cpe import --undo',
-))
+@command(app, "import", "exchange:import_records")
 def import_records(
     file: Annotated[Optional[str], typer.Argument(
         metavar="[FILE|-]", show_default=False,
@@ -301,9 +368,8 @@ def import_records(
         "--dry-run", help="Validate every row and report what would be added; write nothing.")] = False,
     raw: Annotated[bool, typer.Option(
         "--raw", help="Read cells as they are: keep a leading ' (for files written with export --raw).")] = False,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help='Print {"imported": N, "skipped": N, "batch": ID} on standard output (with --history: '
-                       'the batches; with --undo: what was undone).')] = False,
+    as_json: JsonFlag('Print {"imported": N, "skipped": N, "batch": ID} on standard output (with --history: '
+                       'the batches; with --undo: what was undone).') = False,
     certificates_dir: Annotated[Optional[Path], typer.Option(
         "--certificates-dir", metavar="DIR",
         help="The folder the certificate cells name files in (default: the CSV file's folder; standard input "
@@ -352,20 +418,13 @@ def import_records(
 
 # -- lifecycle: show, edit, rm, verify, backup, restore --------------------------------------------
 
-@command(app, "show", "lifecycle:show", examples=(
-    'cpe show 12',
-    'cpe show 12 --json | jq .certificate_sha256',
-))
+@command(app, "show", "lifecycle:show")
 def show(record_id: RecordId,
-         as_json: Annotated[bool, typer.Option("--json", help="Print the record as one JSON object.")] = False) -> None:
+         as_json: JsonFlag("Print the record as one JSON object.") = False) -> None:
     """Show every field of one record, its certificate (name, size, SHA-256, stored path) and its history."""
 
 
-@command(app, "edit", "lifecycle:edit", examples=(
-    'cpe edit 12    (on a terminal: the form, with the current values)',
-    'cpe edit 12 --credits 2.5 --tag fl-ethics',
-    'cpe edit 12 --certificate new-cert.pdf',
-))
+@command(app, "edit", "lifecycle:edit")
 def edit(
     record_id: RecordId,
     title: Title = None, credits: Credits = None, field_of_study: Field = None, state: State = None,
@@ -382,8 +441,7 @@ def edit(
     source: Annotated[Optional[str], typer.Option("--source", "-s", metavar="external|lumiq",
                                                   autocompletion=complete_record_sources, help="New source.")] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail when no change is given.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the record after the change, as 'cpe show --json'.")]
-    = False,
+    as_json: JsonFlag("Print the record after the change, as 'cpe show --json'.") = False,
 ) -> None:
     """Change a record: the options given, or on a terminal the whole form with the current values as defaults.
 
@@ -392,11 +450,7 @@ def edit(
     """
 
 
-@command(app, "rm", "lifecycle:rm", examples=(
-    'cpe rm 12',
-    'cpe rm 12 13 --yes',
-    'cpe rm --undo',
-))
+@command(app, "rm", "lifecycle:rm")
 def rm(
     record_ids: Annotated[Optional[list[int]], typer.Argument(
         metavar="ID...", min=1, max=_MAX_ID, show_default=False, autocompletion=complete_record_ids,
@@ -409,10 +463,7 @@ def rm(
     removal back), or with --purge for good. Asks first on a terminal; scripts pass --yes."""
 
 
-@command(app, "verify", "lifecycle:verify", examples=(
-    'cpe verify',
-    'cpe verify --repair',
-))
+@command(app, "verify", "lifecycle:verify")
 def verify(
     repair: Annotated[bool, typer.Option("--repair", help="Remove stray files in certificates/ (after listing "
                                                           "them); never deletes a record.")] = False,
@@ -421,9 +472,7 @@ def verify(
     SHA-256, no stray files, every record valid under today's rules. Lists each problem and exits 1."""
 
 
-@command(app, "backup", "lifecycle:backup", examples=(
-    'cpe backup ~/cpe-backup-$(date +%F).tar.gz',
-))
+@command(app, "backup", "lifecycle:backup")
 def backup(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The archive to write, e.g. cpe-backup.tar.gz.")],
     force: Annotated[bool, typer.Option("--force", help="Replace the archive if it already exists.")] = False,
@@ -432,10 +481,7 @@ def backup(
     manifest) to one archive; safe while other cpe commands run."""
 
 
-@command(app, "restore", "lifecycle:restore", examples=(
-    'cpe restore ~/cpe-backup-2026-11-30.tar.gz',
-    'CPE_HOME=/tmp/check cpe restore backup.tar.gz && CPE_HOME=/tmp/check cpe verify',
-))
+@command(app, "restore", "lifecycle:restore")
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="An archive written by 'cpe backup'.")],
     force: Annotated[bool, typer.Option("--force", help="Replace a ledger that holds records (kept aside until "
@@ -458,45 +504,29 @@ Declare = Annotated[Optional[list[str]], typer.Option(
     help="Work that brings extra rules into force, e.g. attest, government (repeatable).")]
 
 
-@command(profile_app, "list", "compliance:profile_list", examples=(
-    'cpe profile list',
-    'cpe profile list --json',
-))
-def profile_list(as_json: Annotated[bool, typer.Option("--json", help="Print the profiles as JSON.")] = False) -> None:
+@command(profile_app, "list", "compliance:profile_list")
+def profile_list(as_json: JsonFlag("Print the profiles as JSON.") = False) -> None:
     """List every profile (built-in and yours in $CPE_HOME/profiles), where it comes from and whether it is
     tracked."""
 
 
-@command(profile_app, "show", "compliance:profile_show", examples=(
-    'cpe profile show ca',
-    'cpe profile show tx --json',
-))
+@command(profile_app, "show", "compliance:profile_show")
 def profile_show(profile_id: ProfileId,
-                 as_json: Annotated[bool, typer.Option("--json", help="Print the parsed profile as JSON.")]
-                 = False) -> None:
+                 as_json: JsonFlag("Print the parsed profile as JSON.") = False) -> None:
     """Show a profile's rules in words: windows, caps, the tags it reads, sources, as-of date and notes."""
 
 
-@command(profile_app, "use", "compliance:profile_use", examples=(
-    'cpe profile use ny',
-    'cpe profile use ca --period-end 2027-03-31 --declare attest',
-))
+@command(profile_app, "use", "compliance:profile_use")
 def profile_use(profile_id: ProfileId, period_end: PeriodEnd = None, declare: Declare = None) -> None:
     """Track a profile (several may be tracked: two states and the AICPA); run again to change its settings."""
 
 
-@command(profile_app, "drop", "compliance:profile_drop", examples=(
-    'cpe profile drop ny',
-))
+@command(profile_app, "drop", "compliance:profile_drop")
 def profile_drop(profile_id: ProfileId) -> None:
     """Stop tracking a profile (the profile itself stays available)."""
 
 
-@command(app, "status", "compliance:status", examples=(
-    'cpe status',
-    'cpe status --check --warn-days 60 || echo "CPE short"',
-    'cpe status --profile tx --period-end 2027-05-31 --json',
-))
+@command(app, "status", "compliance:status")
 def status(
     profile_ids: Annotated[Optional[list[str]], typer.Option(
         "--profile", metavar="ID", autocompletion=complete_profiles,
@@ -504,7 +534,7 @@ def status(
     as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
                                                  help="Evaluate on this day instead of today.")] = None,
     period_end: PeriodEnd = None, declare: Declare = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
+    as_json: JsonFlag("Print the evaluation as JSON.") = False,
     check: Annotated[bool, typer.Option(
         "--check", help="Print only the verdicts (on standard error) and exit 3 if a profile is short, 0 if all "
                         "are met: for cron jobs and shell prompts.")] = False,

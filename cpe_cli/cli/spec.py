@@ -241,6 +241,9 @@ COMMANDS = {
     'export zip': {
         'handler': 'exchange:export_zip', 'hidden': False, 'subcommands': (),
         'options': (
+            (('--output', '-o'), 'output_file', 'path', None, None, ''),
+            (('--force',), 'force', 'flag', False, None, ''),
+            (('--skip-missing',), 'skip_missing', 'flag', False, None, ''),
             (('--preset', '-p'), 'preset', 'str', None, 'cpe_cli.cli.completers:complete_presets', ''),
             (('--from',), 'start', 'str', None, None, ''),
             (('--to',), 'end', 'str', None, None, ''),
@@ -248,9 +251,6 @@ COMMANDS = {
             (('--source', '-s'), 'source', 'str', 'all', 'cpe_cli.cli.completers:complete_sources', ''),
             (('--field', '-f'), 'field', 'str', None, 'cpe_cli.cli.completers:complete_field_filters', 'm'),
             (('--tag',), 'tags', 'str', None, 'cpe_cli.cli.completers:complete_tags', 'm'),
-            (('--output', '-o'), 'output_file', 'path', None, None, ''),
-            (('--force',), 'force', 'flag', False, None, ''),
-            (('--skip-missing',), 'skip_missing', 'flag', False, None, ''),
             (('--no-certificate',), 'no_certificate', 'flag', False, None, ''),
             (('--batch',), 'batch', 'int[,]', None, None, ''),
             (('--help', '-h'), 'help', 'flag', None, None, 'n'),
