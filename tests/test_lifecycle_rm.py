@@ -51,7 +51,7 @@ def test_yes_removes_the_record_and_says_how_to_undo(cpe, two_records, home):
     result = cpe("rm", "1", "--yes")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines() == [
-        "Removed record 1: 2026-06-01  Ethics for CPAs  2 credits, certificate 'Ethics Certificate.pdf'; "
+        "Removed record 1: 2026-06-01  Ethics for CPAs  2.0 credits, certificate 'Ethics Certificate.pdf'; "
         "to the trash (undo: cpe rm --undo)",
         "Total CPE credits, year to date: 1.5 (1 record)"]
     assert result.stdout == ""
@@ -63,7 +63,7 @@ def test_on_a_terminal_rm_shows_what_goes_and_asks(cpe, two_records, home, on_te
     before = snapshot(home)
     declined = cpe("rm", "1", "2", input="n\n")
     assert declined.exit_code == 1
-    assert "1  2026-06-01  Ethics for CPAs  2 credits" in declined.stderr
+    assert "1  2026-06-01  Ethics for CPAs  2.0 credits" in declined.stderr
     assert "2  2026-06-01  Tax update  1.5 credits" in declined.stderr
     assert "Remove 2 records (3.5 credits)?" in declined.stderr
     assert declined.stderr.endswith("Error: nothing removed\n")

@@ -18,11 +18,9 @@ _LABEL_WIDTH = 23
 
 
 def _summary(record) -> str:
-    from ...core.credits import canonical_text
-
     certificate = f", certificate {output.plain(record.certificate.original_name)!r}" if record.certificate else ""
     return (f"{record.completed_on.isoformat()}  {output.plain(record.title)}  "
-            f"{canonical_text(record.credits)} credits{certificate}")
+            f"{output.credits(record.credits)} credits{certificate}")
 
 
 def show_json(home: Path, record) -> None:
