@@ -48,3 +48,38 @@ def test_bad_json_is_refused_with_nothing_imported(cpe, home, tmp_path):
     assert result.exit_code == 2 and "Warning: ignoring unknown key 'colour'" in result.stderr
     assert not home.exists()
     assert "is not csv, json or zip" in only_error(cpe("import", str(tmp_path / "r.json"), "--format", "xml"))
+
+
+def big_array(count: int) -> list[dict]:
+    return [{"date": "2026-03-01", "title": f"Course {number} " + "x" * 200, "credits": 1.5,
+             "field_of_study": "Taxes", "delivery_method": "Group Live", "provider": "AICPA", "state": None,
+             "source": "external", "description": "d" * 500, "certificate": None, "tags": []}
+            for number in range(count)]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "one-line-a-value"])
+def test_a_json_array_over_a_csv_line_limit_is_read_whole(cpe, tmp_path, indent):
+    """A JSON array is bounded by its own limit (256 MiB), not by a CSV line's or record's (1 MiB): `jq -c`
+    writes it on one line, `cpe list --format json` on many."""
+    source = tmp_path / "big.json"
+    source.write_text(json.dumps(big_array(1500), indent=indent))
+    assert source.stat().st_size > 1024 * 1024
+    result = cpe("import", str(source), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["imported"] == 1500
+
+
+def test_a_json_array_over_its_limit_is_refused_naming_json_lines(cpe, home, tmp_path, monkeypatch):
+    from cpe_cli.ops import importer
+
+    monkeypatch.setattr(importer, "MAX_JSON_BYTES", 1024 * 1024)
+    source = tmp_path / "big.json"
+    source.write_text(json.dumps(big_array(1500)))
+    result = cpe("import", str(source))
+    assert result.exit_code == 2
+    assert only_error(result) == (f"Error: {source} is a JSON array over 1 MiB; write it as JSON Lines (one object a "
+                                  "line) to import it; nothing imported")
+    assert not home.exists()

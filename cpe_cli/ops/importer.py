@@ -243,6 +243,19 @@ class _Lines:
         self.number = 0  # physical lines read
         self.record_bytes = 0
         self.record_start = 1
+        # A JSON array is one "record" of up to MAX_JSON_BYTES, on one line (jq -c) or many (read_header).
+        self.line_limit = MAX_LINE_BYTES
+        self.record_limit = MAX_RECORD_BYTES
+        self.json_array = False
+
+    def read_a_json_array(self) -> None:
+        """Lift the line and record bounds to a JSON array's own: it is read whole, within MAX_JSON_BYTES."""
+        self.line_limit = self.record_limit = MAX_JSON_BYTES
+        self.json_array = True
+
+    def _json_array_too_long(self) -> CpeError:
+        return CpeError.invalid(f"{self.source.shown} is a JSON array over {MAX_JSON_BYTES // 2**20} MiB; write "
+                                "it as JSON Lines (one object a line) to import it; nothing imported")
 
     def record_done(self) -> None:
         self.record_bytes = 0
@@ -251,7 +264,7 @@ class _Lines:
     def __iter__(self) -> Iterator[str]:
         source, progress = self.source, self.progress
         readline = source.stream.readline
-        limit = MAX_LINE_BYTES + 1
+        limit = self.line_limit + 1
         consumed = 0
         while True:
             raw = readline(limit)
@@ -260,15 +273,18 @@ class _Lines:
             self.number += 1
             number = self.number
             consumed += len(raw)
+            if self.json_array and (len(raw) == limit and not raw.endswith(b"\n")
+                                    or self.record_bytes + len(raw) > self.record_limit):
+                raise self._json_array_too_long()
             if len(raw) == limit and not raw.endswith(b"\n"):
-                raise CpeError.invalid(f"line {number} of {source.shown} is longer than {MAX_LINE_BYTES:,} bytes; "
+                raise CpeError.invalid(f"line {number} of {source.shown} is longer than {self.line_limit:,} bytes; "
                                        "no CPE record needs that much (a description is at most 5,000 "
                                        "characters); nothing imported")
             self.record_bytes += len(raw)
-            if self.record_bytes > MAX_RECORD_BYTES:
+            if self.record_bytes > self.record_limit:
                 raise CpeError.invalid(
                     f"the record starting on line {self.record_start} of {source.shown} is longer than "
-                    f"{MAX_RECORD_BYTES:,} bytes (a quoted cell spanning lines, or an unclosed quote?); no CPE "
+                    f"{self.record_limit:,} bytes (a quoted cell spanning lines, or an unclosed quote?); no CPE "
                     "record needs that much (a description is at most 5,000 characters); nothing imported")
             if number == 1:
                 if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -581,6 +597,17 @@ class CsvPlan:
 JSON_KEYS = ("id", *HEADER_SYNONYMS, "zip_entry", "sha256")  # the keys of `cpe list --format json`, and more
 
 
+def _starts_a_json_array(stream: BinaryIO) -> bool:
+    """Whether the first character past a BOM and white space is ``[``, read without consuming (``peek``)."""
+    peek = getattr(stream, "peek", None)
+    if peek is None:
+        return False
+    head = peek(4096)[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.lstrip()[:1] == b"["
+
+
 def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message: None,
                 progress: Callable[[int], None] | None = None,
                 options: ImportOptions = ImportOptions()) -> CsvPlan:
@@ -593,6 +620,10 @@ def read_header(source: CsvSource, warn: Callable[[str], None] = lambda message:
     import itertools
 
     lines = _Lines(source, progress)
+    if source.archive is None and options.file_format in (None, "json") and _starts_a_json_array(source.stream):
+        # Read whole (json.loads), within its own bound (``_json_plan``), on as few or as many lines as it has:
+        # `cpe list --format json` writes one line an item, `jq -c` one line for everything.
+        lines.read_a_json_array()
     physical = iter(lines)
     first = next(physical, None)
     empty = CpeError.invalid(f"{source.shown} is empty; expected a header row naming the columns "
