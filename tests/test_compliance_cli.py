@@ -307,3 +307,29 @@ def test_overlapping_caps_take_records_in_date_order_even_when_summed_rows_would
     result = json.loads(cpe("status", "--profile", "tx", "--period-end", "2026-08-31", "--json").stdout)
     three_year = next(item for item in result["profiles"][0]["requirements"] if item["id"] == "three-year")
     assert (three_year["earned"], three_year["counted"]) == (180, 60)
+
+
+def test_a_year_that_closed_short_is_missed_not_asked_for_and_status_fits_80_columns(cpe, monkeypatch):
+    """California, period 2025-04-01 to 2027-03-31, evaluated on 2026-12-02: the first year (to 2026-03-31)
+    closed with 7.83 of its 20 hours. It is missed (no hour earned now counts for it) and still fails --check,
+    but "at least N more hours" speaks only of what is open; two-decimal figures keep every line within 80."""
+    monkeypatch.setenv("CPE_TODAY", "2026-12-02")
+    monkeypatch.setenv("COLUMNS", "80")
+    record(cpe, title="First year", credits="4.33", date="2025-06-01", field="Taxes")
+    record(cpe, title="First year, more", credits="3.5", date="2026-03-31", field="Taxes")
+    record(cpe, title="Second year", credits="19.7", date="2026-05-01", field="Auditing")
+    assert cpe("profile", "use", "ca", "--period-end", "2027-03-31").exit_code == 0
+    shown = cpe("status")
+    lines = shown.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    first = next(line for line in lines if "yearly@2026-03-31 " in line)
+    assert "7.83 / 20.0" in first and first.rstrip().endswith("missed (ended 2026-03-31)")
+    assert "  Short: at least 52.47 more hours needed by 2027-03-31." in lines   # total: 80 - 27.53
+    assert any(line.startswith("  Missed: yearly@2026-03-31") for line in lines)
+    data = json.loads(cpe("status", "--json").stdout)["profiles"][0]
+    yearly = {item["id"]: item for item in data["requirements"]}
+    assert yearly["yearly@2026-03-31"]["closed"] and not yearly["yearly@2027-03-31"]["closed"]
+    assert data["hours_needed"] == 52.47 and data["met"] is False
+    checked = cpe("status", "--check")
+    assert checked.exit_code == 3
+    assert "missed yearly@2026-03-31, yearly-technical@2026-03-31 (closed)" in checked.stderr

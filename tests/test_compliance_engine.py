@@ -146,7 +146,21 @@ def test_first_and_last_day_of_a_period_and_of_a_year():
     assert (first.window_start, first.window_end, first.earned) == (day("2024-07-01"), day("2025-06-30"), D(3))
     assert (second.window_start, second.window_end, second.earned) == (day("2025-07-01"), day("2026-06-30"), D(12))
     assert not first.met and second.met
-    assert not result.met and result.hours_needed == D(2)             # the first year is short by 5 - 3
+    # On the period's last day the first year has closed, short by 5 - 3: missed. It keeps the profile from
+    # being met, but no hour earned now can count for it, so it asks for none (total 15 >= 10 is met).
+    assert first.closed and first.missed and not second.closed
+    assert not result.met and result.hours_needed == D(0)
+
+
+def test_a_closed_year_asks_for_no_more_hours_but_an_open_one_does():
+    ledger = [entry(1, "2024-08-01", 3),   # the first year: short by 2, closed by 2025-12-31
+              entry(2, "2025-08-01", 1)]   # the second year, open: short by 4; the total short by 6
+    result = status(profile(YEARLY), ledger, "2025-12-31")
+    first, second = req(result, "yearly@2025-06-30"), req(result, "yearly@2026-06-30")
+    assert first.missed and first.shortfall == D(2) and not second.closed and second.shortfall == D(4)
+    assert result.hours_needed == D(6)                                # the total's 10 - 4, not the closed year's
+    on_the_last_day_of_the_first_year = status(profile(YEARLY), ledger[:1], "2025-06-30")
+    assert not req(on_the_last_day_of_the_first_year, "yearly@2025-06-30").closed   # its last day still counts
 
 
 def test_records_after_the_evaluation_date_do_not_count():

@@ -17,7 +17,10 @@ clause it implements. In short:
   room for, and uses that much room in each of them.
 - any_of reports its option with the smallest shortfall (first on a tie).
 - Verdict: met when every requirement is met; ``hours_needed`` is the largest
-  shortfall.
+  shortfall of the requirements still open. A requirement whose window ended
+  before the evaluation date (last year of a two-year period) is *closed*:
+  if it is short it was missed, and no hour earned now can count for it, so
+  it keeps the profile from being met but asks for no more hours.
 
 Speed matters (``cpe status`` on a 1,000,000-record ledger, issue 11
 "Speed"): entries are expected sorted by (date, id) so every window is a
@@ -88,6 +91,12 @@ class RequirementStatus:
     note: str
     cut_by: tuple[tuple[str, Decimal], ...] = ()
     option: str | None = None
+    closed: bool = False  # the window ended before the evaluation date: nothing earned now counts for it
+
+    @property
+    def missed(self) -> bool:
+        """Closed and short: a deficiency hours earned now cannot make up."""
+        return self.closed and not self.met
 
     @property
     def shortfall(self) -> Decimal:
@@ -419,9 +428,9 @@ def evaluate(profile: Profile, entries, *, as_of: date, period_end: date | None 
         requirements.append(RequirementStatus(
             id=window.id, name=_rule_name(rule), window_start=window.start, window_end=window.end,
             required=required, earned=earned, counted=counted, met=counted >= required,
-            exact=rule.exact and exact, note=note, cut_by=cut_by, option=option))
+            exact=rule.exact and exact, note=note, cut_by=cut_by, option=option, closed=window.end < as_of))
 
-    hours_needed = max((r.shortfall for r in requirements), default=ZERO)
+    hours_needed = max((r.shortfall for r in requirements if not r.closed), default=ZERO)
     notes = (*profile.notes, *(rule.text for rule in profile.rules
                                if rule.kind == "manual" and rule.applies(declared)))
     return ProfileStatus(id=profile.id, name=profile.name, period_start=start, period_end=end,

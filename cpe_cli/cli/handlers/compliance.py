@@ -143,10 +143,16 @@ def status(*, profile_ids=None, as_of=None, period_end=None, declare=None, as_js
 
 
 def _verdict_line(status) -> str:
+    left = f"({output.plural(status.days_left, 'day')} left, period ends {status.period_end.isoformat()})"
     if status.met:
-        return f"{status.id}: met ({status.days_left:,} days left, period ends {status.period_end.isoformat()})"
-    return (f"{status.id}: short by {_hours(status.hours_needed)} hours ({status.days_left:,} days left, period ends "
-            f"{status.period_end.isoformat()})")
+        return f"{status.id}: met {left}"
+    missed = [r.id for r in status.requirements if r.missed]
+    parts = []
+    if status.hours_needed > 0:
+        parts.append(f"short by {_hours(status.hours_needed)} hours")
+    if missed:
+        parts.append(f"missed {', '.join(missed)} (closed)")
+    return f"{status.id}: {'; '.join(parts)} {left}"
 
 
 def _status_json(item) -> dict:
@@ -160,43 +166,62 @@ def _status_json(item) -> dict:
             "window": {"start": requirement.window_start.isoformat(), "end": requirement.window_end.isoformat()},
             "required": _number(requirement.required), "earned": _number(requirement.earned),
             "counted": _number(requirement.counted), "met": requirement.met, "exact": requirement.exact,
-            "option": requirement.option, "note": requirement.note or None,
+            "option": requirement.option, "note": requirement.note or None, "closed": requirement.closed,
             "not_counted": [{"cap": cap, "hours": _number(hours)} for cap, hours in requirement.cut_by]}
             for requirement in status.requirements],
         "notes": list(status.notes),
     }
 
 
-def _bar(counted: Decimal, required: Decimal) -> str:
+def _bar(counted: Decimal, required: Decimal, width: int = BAR_WIDTH) -> str:
     share = 1 if required <= 0 else min(counted / required, 1)
-    filled = int(share * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
+    filled = int(share * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _verdict(requirement) -> str:
+    if requirement.met:
+        return "met"
+    if requirement.closed:
+        return f"missed (ended {requirement.window_end.isoformat()})"
+    return f"short by {_hours(requirement.shortfall)}"
 
 
 def _status_text(item) -> str:
+    import shutil
+
     status = item.status
     lines = [f"{status.name} ({status.id}): {status.period_start.isoformat()} to {status.period_end.isoformat()}, "
              f"{output.plural(status.days_left, 'day')} left"]
     width = max((len(requirement.id) for requirement in status.requirements), default=0)
     numbers = [f"{_hours(r.counted)} / {_hours(r.required)}" for r in status.requirements]
     number_width = max((len(text) for text in numbers), default=0)
+    verdicts = [_verdict(r) + ("" if r.exact else " ≈") for r in status.requirements]
+    # The bar takes what the terminal leaves (at most BAR_WIDTH, at least 5): a line never wraps at 80 columns.
+    columns = shutil.get_terminal_size((100, 24)).columns
+    used = 2 + 2 + width + 2 + number_width + 2 + 2 + max((len(v) for v in verdicts), default=0)
+    bar_width = max(5, min(BAR_WIDTH, columns - 1 - used))
     approximate = []
-    for requirement, numbers_text in zip(status.requirements, numbers):
+    for requirement, numbers_text, verdict in zip(status.requirements, numbers, verdicts):
         mark = "✓" if requirement.met else "✗"
-        verdict = "met" if requirement.met else f"short by {_hours(requirement.shortfall)}"
-        flag = "" if requirement.exact else " ≈"
         lines.append(f"  {mark} {requirement.id:<{width}}  {numbers_text:>{number_width}}  "
-                     f"{_bar(requirement.counted, requirement.required)}  {verdict}{flag}")
+                     f"{_bar(requirement.counted, requirement.required, bar_width)}  {verdict}")
         for cap, hours in requirement.cut_by:
             lines.append(f"      {_hours(hours)} hours beyond {cap} do not count "
                          f"(earned {_hours(requirement.earned)})")
         if not requirement.exact and requirement.note:
             approximate.append(f"≈ {requirement.id}: {requirement.note}")
+    missed = [r for r in status.requirements if r.missed]
     if status.met:
-        lines.append(f"  Met: every requirement of this period is satisfied.")
-    else:
+        lines.append("  Met: every requirement of this period is satisfied.")
+    elif status.hours_needed > 0:
         lines.append(f"  Short: at least {_hours(status.hours_needed)} more hours needed by "
                      f"{status.period_end.isoformat()}.")
+    if missed:
+        names = ", ".join(r.id for r in missed)
+        lines += _wrapped([f"Missed: {names} ended short; hours earned now cannot count for "
+                           f"{'it' if len(missed) == 1 else 'them'} (ask your board how to make up a deficiency)."],
+                          "  ", "    ")
     lines += _wrapped(approximate, "  ", "    ")
     lines += _wrapped(status.notes, "  - ", "    ")
     return "\n".join(lines)
