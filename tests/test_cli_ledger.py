@@ -162,7 +162,7 @@ def test_empty_window_says_so_and_points_at_the_rest(cpe):
     result = cpe("list", "--preset", "last-7-days", "--source", "lumiq")
     assert result.exit_code == 0
     assert "no records" in result.stderr
-    assert "1 record (1.5 credits) outside this window" in result.stderr
+    assert "1 record (1.5 credits) falls outside this window" in result.stderr
 
 
 def test_list_table_does_not_pass_terminal_escapes_through(cpe, home):
@@ -232,7 +232,7 @@ def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     assert "Total CPE Credits" in out and "2.0" in out
     assert "Jan 1, 2026 - Jun 11, 2026" in out
     assert "External (self-reported)" in out and "1 record" in out
-    assert "1 record (3.0 credits) fall outside this window" in out and "--preset all-time" in out
+    assert "1 record (3.0 credits) falls outside this window" in out and "--preset all-time" in out
 
 
 @pytest.mark.parametrize("args, message", [
@@ -331,3 +331,14 @@ def test_cpe_alone_prints_the_help(cpe):
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: cpe [OPTIONS] COMMAND [ARGS]...")
     assert "\n  total " in result.stdout and result.stderr == ""
+
+
+def test_the_list_names_the_records_its_window_leaves_out(cpe):
+    """A list shows this year by default: last year's record without a certificate is named on standard
+    error, as the badge names it, so an audit check with --no-certificate does not miss it silently."""
+    seed(cpe)
+    listed = cpe("list", "--no-certificate")
+    assert "June" in listed.stdout and "Old" not in listed.stdout
+    assert listed.stderr == "Note: 1 record (3.0 credits) falls outside this window; see them with --preset all-time\n"
+    assert cpe("list", "--preset", "all", "--no-certificate").stderr == ""
+    assert cpe("list", "--format", "csv").stderr == ""  # data formats say nothing

@@ -197,6 +197,7 @@ def list_records(*, preset=None, start=None, end=None, year=None, source="all", 
             from ..table import records_table
 
             output.page(records_table(records, result, filters, terminal), allowed=not no_pager)
+            _say_what_is_outside(ledger, filters, result)
             if limit and result.count > limit:
                 which = "newest" if sort is None and not reverse else "first"
                 output.warn(f"showing the {which} {limit:,} of {result.count:,} records; --limit 0 shows all, "
@@ -207,10 +208,19 @@ def _say_why_empty(ledger, filters, result) -> None:
     from ...core.periods import describe
 
     output.warn(f"no records in {filters.window.label.lower()} ({describe(filters.window)})")
+    _say_what_is_outside(ledger, filters, result, say=output.warn)
+
+
+def _say_what_is_outside(ledger, filters, result, say=None) -> None:
+    """Records of the view's filters that the window leaves out, as the badge says it: a list by default shows
+    this year only, and a record of last year without a certificate should not go unnoticed."""
+    if filters.window.start is None and filters.window.end is None:
+        return
     outside = ledger.total_outside(filters, inside=result)
     if outside.count:
-        output.warn(f"{output.plural(outside.count, 'record')} ({output.credits(outside.credits)} credits) "
-                    "outside this window; see them with --preset all-time")
+        (say or (lambda text: output.message(f"Note: {text}")))(
+            f"{output.plural(outside.count, 'record')} ({output.credits(outside.credits)} credits) "
+            f"{'falls' if outside.count == 1 else 'fall'} outside this window; see them with --preset all-time")
 
 
 def add(*, title=None, credits=None, field_of_study=None, state=None, date=None, delivery_method=None,
