@@ -159,7 +159,7 @@ def test_badge_in_a_real_terminal(cpe, home):
     screen = child.before
     assert "Total CPE Credits" in screen and "2.5 credits" in screen
     assert "Jan 1, 2026 - Jun 11, 2026" in screen
-    assert "1 record (1.0 credits) fall outside this window" in screen
+    assert "1 record (1.0 credits) falls outside this window" in screen
 
 
 def test_badge_on_an_empty_ledger_says_how_to_start(home):

@@ -146,3 +146,12 @@ def test_iso_and_us_forms_agree(day):
     if day.year >= 1900:  # earlier years are refused (a two-digit year typed by mistake)
         assert parse_date(day.isoformat()) == day
         assert parse_date(f"{day.month:02d}/{day.day:02d}/{day.year}") == day
+
+
+def test_a_day_first_date_is_refused_with_the_month_first_reading_offered():
+    with pytest.raises(CpeError) as refused:
+        parse_date("13/04/2026")
+    assert refused.value.message == ("date '13/04/2026' is not a real calendar date: numeric dates are month "
+                                     "first (MM/DD/YYYY); did you mean 04/13/2026?")
+    with pytest.raises(CpeError, match=r"not a real calendar date$"):
+        parse_date("02/30/2026")

@@ -49,6 +49,9 @@ def parse_date(text: str, what: str = "date") -> date:
             return date(_checked_year(year, raw, what), month, day)
         if _US.match(raw):
             month, day, year = (int(part) for part in raw.split("/"))
+            if month > 12 and day <= 12:  # 13/04/2026: written day first
+                raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date: numeric dates are month "
+                                       f"first (MM/DD/YYYY); did you mean {day:02d}/{month:02d}/{year}?")
             return date(_checked_year(year, raw, what), month, day)
     except ValueError:
         raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date") from None
