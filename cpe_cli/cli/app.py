@@ -29,8 +29,19 @@ HANDLERS_PACKAGE = "cpe_cli.cli.handlers"
 
 
 def _typer(**settings) -> typer.Typer:
+    if "help" in settings:
+        settings.setdefault("short_help", short_help(settings["help"]))
     return typer.Typer(cls=CpeGroup, pretty_exceptions_enable=False, rich_markup_mode=None,
                        context_settings={"help_option_names": ["-h", "--help"]}, **settings)
+
+
+def short_help(text: str) -> str:
+    """A command's line in ``cpe --help``: its help up to the first ": ", " (", "; " or ". ", so that it
+    reads whole at 80 columns instead of being cut with "..." (the help itself keeps every word)."""
+    first = " ".join((text or "").split())
+    cuts = [first.find(mark) for mark in (": ", " (", "; ", ". ")]
+    cut = min((at for at in cuts if at >= 12), default=len(first))
+    return first[:cut].rstrip(".") if cut < len(first) else first.rstrip(".")
 
 
 app = _typer(no_args_is_help=True, add_completion=True)
@@ -78,10 +89,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "exchange:import_records": (
         'cpe import platform-export.csv --source lumiq --dry-run',
-        'cpe list --format csv | cpe import -',
-        'cpe import audit.zip',
+        'cpe import uk-course.csv --day-first --map "Hrs Awarded=credits" --errors problems.csv',
+        'CPE_HOME=~/new-ledger cpe import audit.zip    (an export zip, certificates included)',
         'cpe import --history',
-        'cpe import --undo',
+        'cpe import --undo --yes',
     ),
     "lifecycle:show": (
         'cpe show 12',
@@ -149,6 +160,7 @@ def command(parent: typer.Typer, name: str, handler: str, **settings):
             return getattr(import_module(f"{HANDLERS_PACKAGE}.{module}"), function)(**options)
 
         run.cpe_handler = handler  # read by the spec builder (Typer copies it onto the Click callback)
+        settings.setdefault("short_help", short_help(declaration.__doc__ or ""))
         parent.command(name, **settings)(run)
         return declaration
     return bind
@@ -287,7 +299,10 @@ def add(title: Title = None, credits: Credits = None, field_of_study: Field = No
             help="external (default) for self-reported, lumiq for platform courses.")] = "external",
         no_input: NoInput = False,
         as_json: JsonFlag("Print the new record as 'cpe show --json' does.") = False) -> None:
-    """Add a CPE record: by options, or through a form on a terminal for what is missing."""
+    """Add a CPE record by options, or through the form on a terminal.
+
+    On a terminal the form asks only for what the options left out.
+    """
 
 
 @command(app, "catalog", "ledger:catalog")
@@ -296,7 +311,7 @@ def catalog(
                                         help="Which list to print (default all).")] = "all",
     as_json: JsonFlag("Print the lists as JSON.") = False,
 ) -> None:
-    """Print the accepted fields of study, delivery methods and jurisdictions."""
+    """Print the fields of study, delivery methods and jurisdictions."""
 
 
 @command(app, "fields", "ledger:fields", hidden=True)
@@ -306,8 +321,11 @@ def fields() -> None:
 
 @command(app, "info", "ledger:info")
 def info(as_json: JsonFlag("Print the facts as JSON.") = False) -> None:
-    """Show where the data lives (home, database, certificates), how much it holds, what is tracked, and the
-    versions of cpe and SQLite."""
+    """Show where the data lives, how much it holds and what is tracked.
+
+    The home, database and certificates, their counts and sizes, the tracked
+    profiles, and the versions of cpe and SQLite.
+    """
 
 
 # -- exchange: export csv, export zip, import ------------------------------------------------------
@@ -421,7 +439,10 @@ def import_records(
 @command(app, "show", "lifecycle:show")
 def show(record_id: RecordId,
          as_json: JsonFlag("Print the record as one JSON object.") = False) -> None:
-    """Show every field of one record, its certificate (name, size, SHA-256, stored path) and its history."""
+    """Show one record, its certificate and its history.
+
+    Every field; the certificate's name, size, SHA-256 and stored path; when the record was added and changed.
+    """
 
 
 @command(app, "edit", "lifecycle:edit")
@@ -443,8 +464,9 @@ def edit(
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail when no change is given.")] = False,
     as_json: JsonFlag("Print the record after the change, as 'cpe show --json'.") = False,
 ) -> None:
-    """Change a record: the options given, or on a terminal the whole form with the current values as defaults.
+    """Change a record by options, or on a terminal through the whole form.
 
+    The form shows the current values as defaults.
     Values are checked exactly as 'cpe add' checks them. The change is atomic: a
     replaced certificate's old file is removed only once the new state is committed.
     """
@@ -477,8 +499,11 @@ def backup(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The archive to write, e.g. cpe-backup.tar.gz.")],
     force: Annotated[bool, typer.Option("--force", help="Replace the archive if it already exists.")] = False,
 ) -> None:
-    """Write the whole ledger (a consistent database snapshot and every certificate file, with a checksum
-    manifest) to one archive; safe while other cpe commands run."""
+    """Back up the ledger and its certificates into one .tar.gz file.
+
+    A consistent database snapshot and every certificate file, with a
+    checksum manifest; safe while other cpe commands run.
+    """
 
 
 @command(app, "restore", "lifecycle:restore")
@@ -542,8 +567,11 @@ def status(
         "--warn-days", metavar="N",
         help="With --check: only profiles whose period ends within N days can make it fail.")] = None,
 ) -> None:
-    """Am I compliant? For each tracked profile: the current period, each requirement (counted / required),
-    what is still needed, and by when."""
+    """Am I compliant, what is missing, by when: each tracked profile's rules.
+
+    For each tracked profile: the current period, each requirement (counted /
+    required), what is still needed, and by when.
+    """
 
 
 def run() -> None:
