@@ -333,3 +333,13 @@ def test_a_year_that_closed_short_is_missed_not_asked_for_and_status_fits_80_col
     checked = cpe("status", "--check")
     assert checked.exit_code == 3
     assert "missed yearly@2026-03-31, yearly-technical@2026-03-31 (closed)" in checked.stderr
+
+
+@pytest.mark.parametrize("profile_id", ["aicpa", "ca", "ny", "tx", "fl", "il"])
+def test_profile_show_wraps_to_80_columns_keeping_addresses_whole(cpe, monkeypatch, profile_id):
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = cpe("profile", "show", profile_id)
+    assert shown.exit_code == 0
+    long = [line for line in shown.stdout.splitlines() if len(line) > 80]
+    assert all("https://" in line for line in long), long  # an address longer than the line is never split
+    assert not any(line.rstrip().endswith(("Il", "tx-", "3")) for line in shown.stdout.splitlines())

@@ -78,24 +78,24 @@ def profile_show(*, profile_id: str, as_json=False) -> None:
     lines = [f"{profile.name} ({profile.id})",
              f"  Jurisdiction: {profile.jurisdiction or '-'}    Rules checked: "
              f"{profile.as_of.isoformat() if profile.as_of else 'not stated'}    From: {profile.origin}",
-             f"  Periods: {describe_period(profile)}",
+             *_wrapped([f"Periods: {describe_period(profile)}"], "  ", "    "),
              f"  Tracking: {_tracking_words(item)}", "", "Rules:"]
     for rule in rules:
         mark = "" if rule["applies"] else "  (does not apply: not declared)"
         approx = "  [approximate]" if rule["exact"] is False else ""
-        lines.append(f"  {rule['id']}: {rule['text']}{approx}{mark}")
+        lines += _wrapped([f"{rule['id']}: {rule['text']}{approx}{mark}"], "  ", "      ")
         for window in rule.get("windows", []):
             lines.append(f"      now: {window['id']} from {window['start']} to {window['end']}")
         if rule["note"]:
-            lines.append(f"      note: {rule['note']}")
+            lines += _wrapped([f"note: {rule['note']}"], "      ", "        ")
         if rule["cite"]:
-            lines.append(f"      source: {rule['cite']}")
+            lines += _wrapped([f"source: {rule['cite']}"], "      ", "        ")
     tags = tags_read(profile)
     lines += ["", "Tags it reads: " + (", ".join(tags) if tags else "none"),
               "  (tag a record with 'cpe add --tag TAG' or 'cpe edit ID --tag TAG')" if tags else ""]
-    lines += ["Sources:", *(f"  {source}" for source in profile.sources)]
+    lines += ["Sources:", *_wrapped(profile.sources, "  ", "    ")]  # an address stays whole
     if profile.notes:
-        lines += ["Notes (not modelled, or approximate):", *(f"  - {note}" for note in profile.notes)]
+        lines += ["Notes (not modelled, or approximate):", *_wrapped(profile.notes, "  - ", "    ")]
     output.data(output.plain("\n".join(line for line in lines if line is not None), keep="\n"))
 
 
@@ -228,10 +228,12 @@ def _status_text(item) -> str:
 
 
 def _wrapped(texts, first: str, rest: str) -> list[str]:
-    """Notes wrapped to the terminal (at most 100 columns), so they read at 80 columns too."""
+    """Notes wrapped to the terminal (at most 100 columns), so they read at 80 columns too; a word (an
+    address) longer than the line stays whole."""
     import shutil
     import textwrap
 
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
     return [line for text in texts
-            for line in textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest)]
+            for line in textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                                      break_long_words=False, break_on_hyphens=False)]
