@@ -35,7 +35,8 @@ def collect_record(given: dict[str, str | None], certificate: Path | None, today
     if missing and not interactive:
         raise CpeError.invalid("missing required option" + ("s" if len(missing) > 1 else "") + ": "
                                + ", ".join(REQUIRED_OPTIONS[name] for name in missing)
-                               + " (prompts need a terminal; see 'cpe add --help')")
+                               + " (the form asks for them only on a terminal and without --no-input; "
+                                 "see 'cpe add --help')")
     shown: set[str] = set()
     if interactive and missing:
         given, certificate = _walk_form(given, certificate, today, home, shown)
