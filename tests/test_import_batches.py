@@ -182,3 +182,23 @@ def test_unknown_batches_and_arguments_that_do_not_fit_are_one_error_line(cpe, h
         assert result.exit_code == code, (args, result.stderr)
         assert words in only_error(result), args
     assert snapshot(home) == before
+
+
+def test_an_edit_made_after_the_question_is_caught_when_the_undo_is_written(cpe, home, tmp_path):
+    """The count of edited records is taken again inside the undo's write transaction: a record edited
+    between the question and the undo (another terminal) makes the undo refuse, not take the edit along."""
+    from datetime import date
+
+    from cpe_cli.core.errors import CpeError
+    from cpe_cli.ops import import_batches
+    from cpe_cli.store.ledger import open_ledger
+
+    imported(cpe, str(rows_file(tmp_path, "a.csv", ["One", "Two"])))
+    with open_ledger(home) as ledger:
+        plan = import_batches.plan_undo(ledger, None)
+    assert plan.edited == 0
+    assert cpe("edit", "1", "--credits", "3").exit_code == 0  # after the plan said "nothing edited"
+    before = records(home)
+    with open_ledger(home) as ledger, pytest.raises(CpeError, match="1 of the 2 records of import batch 1"):
+        import_batches.undo(ledger, plan.batch.id, date(2026, 6, 11), edited_allowed=plan.edited)
+    assert records(home) == before
