@@ -261,7 +261,8 @@ METHODS = ["Group Live", "Nano Learning", "QAS Self Study"]
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.integers(0, 5 * 365), st.integers(20, 3000), st.sampled_from(FIELDS),
-                               st.sampled_from(METHODS), st.sampled_from(["", "fraud", "tx-ethics", "fl-ethics"])),
+                               st.sampled_from(METHODS), st.sampled_from(["", "fraud", "tx-ethics", "fl-ethics", "tx-certification",
+                                                        "il-instruction", "il-authorship"])),
                      max_size=60),
        as_of=st.integers(0, 5 * 365), day=st.integers(1, 28))
 def test_the_rows_status_reads_give_the_figures_of_every_record(tmp_path_factory, rows, as_of, day):
@@ -345,3 +346,36 @@ def test_profile_show_wraps_to_80_columns_keeping_addresses_whole(cpe, monkeypat
     words = {"il": "Illinois", "tx": "tx-certification"}.get(profile_id)
     if words:  # the words the terminal used to split (wrapped by the terminal, not by cpe)
         assert words in shown.stdout
+
+
+def test_a_cap_that_never_fills_does_not_make_status_read_every_record(home, monkeypatch):
+    """Texas caps Nano Learning and certification programs at 60 of the 3-year credits. When no record is
+    tagged tx-certification that cap never fills, and must not keep status reading record by record to the
+    window's end: the walk stops once the caps that can cut are full (at 1,000,000 records this was 5 s)."""
+    from cpe_cli.core.records import build_record
+    from cpe_cli.ops import compliance as ops
+    from cpe_cli.store import compliance as stored
+    from cpe_cli.store.ledger import open_ledger
+
+    with open_ledger(home) as ledger:
+        for number in range(400):
+            method = "Nano Learning" if number < 100 else "Group Live"  # nano: 100 x 1.0 > the 60 allowed
+            record, _ = build_record({"title": f"T{number}", "credits": "1", "field_of_study": "Taxes",
+                                      "delivery_method": method, "provider": "P",
+                                      "date": (date(2025, 1, 1) + timedelta(days=number)).isoformat()},
+                                     date(2030, 1, 1))
+            ledger.add(record)
+        read_one_by_one = []
+        original = stored.compliance_entries
+
+        def counting(ledger, start, end, *, merged, monthly=False):
+            for entry in original(ledger, start, end, merged=merged, monthly=monthly):
+                if not merged:
+                    read_one_by_one.append(entry)
+                yield entry
+
+        monkeypatch.setattr(stored, "compliance_entries", counting)
+        profile = ops.load_profiles(home, ["tx"])["tx"]
+        entries = ops.entries_for(ledger, profile, frozenset(), date(2026, 8, 31), date(2026, 8, 31))
+    assert sum(entry[2] for entry in entries) == 400
+    assert 60 <= len(read_one_by_one) <= 130, len(read_one_by_one)  # up to the 60th nano hour (twice), not 400

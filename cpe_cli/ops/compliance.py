@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from ..core import compliance
@@ -197,11 +198,27 @@ def entries_for(ledger, profile: Profile, declared: frozenset[str], when: date, 
     entries = list(stored.compliance_entries(ledger, start, stop, merged=True, monthly=monthly))
     if caps_cannot_bind(profile, declared, entries):
         return entries
-    return _exact_entries(ledger, profile, declared, when, period_end, start, stop, monthly)
+    return _exact_entries(ledger, profile, declared, when, period_end, start, stop, monthly, entries)
+
+
+def _binding_caps(profile: Profile, caps, hours: Decimal, entries, start: date, end: date) -> list:
+    """The caps that can cut something in the window ``start``-``end``: those whose group holds more hours
+    there than the cap's room. A cap that never fills never decides what counts (each record counts the least
+    room among its caps), so the walk to the day the caps are full need not wait for it: a tagged cap no record
+    carries (Texas's certification programs) would otherwise keep it reading every record of the window."""
+    binding = []
+    for cap in caps:
+        room = cap.hours if cap.hours is not None else cap.percent * hours / 100
+        group = profile.group(cap.in_group)
+        held = sum((entry[2] for entry in entries
+                    if start <= entry[1] <= end and group.contains(entry[3], entry[4], entry[5])), Decimal(0))
+        if held > room:
+            binding.append(cap)
+    return binding
 
 
 def _exact_entries(ledger, profile: Profile, declared, when: date, period_end, start: date, stop: date,
-                   monthly: bool) -> list:
+                   monthly: bool, summed) -> list:
     """Entries in (date, id) order, record by record from the start of each capped window to the day its caps
     are all full (found by running the caps over the records as the engine will), summed outside that stretch.
 
@@ -221,11 +238,14 @@ def _exact_entries(ledger, profile: Profile, declared, when: date, period_end, s
             window_end = min(date.fromisoformat(window["end"]), when)
             if window_end < window_start:
                 continue
-            day = _saturation_day(ledger, profile, caps, max(hours), window_start, window_end)
+            binding = _binding_caps(profile, caps, max(hours), summed, window_start, window_end)
+            if not binding:  # nothing is cut in this window: its records may come summed
+                continue
+            day = _saturation_day(ledger, profile, binding, max(hours), window_start, window_end)
             first = window_start if first is None else min(first, window_start)
             saturated_until = day if saturated_until is None else max(saturated_until, day)
-    if first is None:
-        return list(stored.compliance_entries(ledger, start, stop, merged=False))
+    if first is None:  # no window has a cap that can cut: summed rows give every figure exactly
+        return summed
     entries: list = []
     if start < first:
         entries += stored.compliance_entries(ledger, start, first - timedelta(days=1), merged=True, monthly=monthly)
