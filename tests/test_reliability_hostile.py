@@ -211,8 +211,8 @@ CASES = [
     Case("restore-truncated-end", ("restore", "{in}/truncated.tar.gz", "--force"), 2, "damaged or truncated"),
     Case("restore-truncated-tar", ("restore", "{in}/truncated-tar.tar.gz", "--force"), 2, "damaged or truncated"),
     Case("restore-symlink-member", ("restore", "{in}/symlink.tar.gz", "--force"), 2, "is a link"),
-    Case("restore-a-zip-with-dotdot", ("restore", "{in}/dotdot.zip", "--force"), 2, "damaged or truncated"),
-    Case("restore-a-csv", ("restore", "{in}/empty.csv", "--force"), 2, "damaged or truncated"),
+    Case("restore-a-zip-with-dotdot", ("restore", "{in}/dotdot.zip", "--force"), 2, "is not a cpe backup (.tar.gz"),
+    Case("restore-a-csv", ("restore", "{in}/empty.csv", "--force"), 2, "is not a cpe backup (.tar.gz"),
     Case("restore-a-fifo", ("restore", "{in}/pipe.pdf", "--force"), 2, "is not a regular file"),
     Case("restore-over-records", ("restore", "{in}/good-backup.tar.gz"), 2, "is not empty (it holds a ledger of 2 "
                                                                             "records); add --force"),
