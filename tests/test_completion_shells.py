@@ -126,6 +126,7 @@ def test_record_ids_are_offered_for_show(shell, ledger, tmp_path):
         assert "Tax update 2026" in shown and "Lease accounting" in shown, shown
 
 
+@pytest.mark.slow  # bash's listing, after the insertion tests above: the CI's slow run
 def test_bash_lists_candidates_as_they_read(ledger, tmp_path):
     child = start("bash", shell_env(ledger, tmp_path))
     shown = after_tab(child, "cpe add --field Acc", tabs=3)

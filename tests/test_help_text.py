@@ -19,7 +19,8 @@ def test_help_text_is_generated_from_the_current_app():
 
 
 @pytest.mark.parametrize("path", help_build.HOT_PATHS)
-@pytest.mark.parametrize("columns", ["20", "51", "52", "80", "97", "120", "121", "300", "", "junk"])
+@pytest.mark.parametrize("columns", [  # the edges of the widths rendered, in every run; the rest in the slow run
+    "20", "51", "80", "121", "", "junk", *(pytest.param(width, marks=pytest.mark.slow) for width in ("52", "97", "120", "300"))])
 def test_the_fast_help_is_typers_help(path, columns, monkeypatch):
     if columns:
         monkeypatch.setenv("COLUMNS", columns)
