@@ -62,7 +62,8 @@ def _in_terminal(words: list[str], env: dict[str, str]) -> str:
     """What ``cpe WORDS`` shows in an 80 x 50 pseudo-terminal, colours stripped, trailing spaces cut."""
     import pexpect
 
-    child = pexpect.spawn(_cpe(*words)[0], _cpe(*words)[1:], env=env, dimensions=(50, WIDTH),
+    program, *arguments = _cpe(*words)
+    child = pexpect.spawn(program, arguments, env=env, dimensions=(50, WIDTH),
                           encoding="utf-8", timeout=60)
     child.expect(pexpect.EOF)
     child.close()

@@ -31,10 +31,9 @@ def badge(total, window: Window, source: str, outside, narrowed: str = "") -> Pa
     body.append(f"{describe(window)}\n", style="bold")
     body.append(f"{source_label(source)}{narrowed} · {total.count} record{'s' if total.count != 1 else ''}")
     if outside.count:
-        body.append(f"\n{outside.count} record{'s' if outside.count != 1 else ''} "
-                    f"({format_total(outside.credits)} credits) {'falls' if outside.count == 1 else 'fall'} "
-                    "outside this window; "
-                    "see them with --preset all-time", style="dim")
+        from .output import outside_window
+
+        body.append(f"\n{outside_window(outside)}", style="dim")
     elif not total.count and source == "all":
         body.append("\nNo records yet: add one with 'cpe add', or a CSV with 'cpe import FILE'", style="dim")
     return Panel(body, title="Total CPE Credits", title_align="left", expand=False, padding=(0, 2))

@@ -136,7 +136,7 @@ def complete_field_filters(incomplete: str) -> list[str]:
         if tracked != []:  # some tracked (or the quick read could not tell): read their groups
             from ..ops.field_groups import tracked_field_groups
 
-            found = tracked_field_groups(resolve_home())
+            found = tracked_field_groups(resolve_home(), tracked)
             groups = [name for name in found if name not in FIELD_GROUPS
                       and (":" not in name or name.split(":", 1)[1] not in found)]
     except CpeError:  # no usable home or ledger: the built-in groups and the fields

@@ -80,6 +80,12 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
+def outside_window(outside) -> str:
+    """The records (and credits) a view's window leaves out, said alike by the badge and the list."""
+    return (f"{plural(outside.count, 'record')} ({credits(outside.credits)} credits) "
+            f"{'falls' if outside.count == 1 else 'fall'} outside this window; see them with --preset all-time")
+
+
 def credits(value: Decimal) -> str:
     """A credit amount as people read it: at least one decimal, never trailing noise (``4.0``, ``1.25``)."""
     from ..core.credits import format_total

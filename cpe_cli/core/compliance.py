@@ -362,7 +362,7 @@ def _active_caps(profile: Profile, declared) -> dict[tuple[str, str | None], lis
     return limits
 
 
-def _room(cap: Rule, hours: Decimal) -> Decimal:
+def cap_room(cap: Rule, hours: Decimal) -> Decimal:
     """A cap's room: its hours, or its percent of the hours of the rule being evaluated (issue 11, "Caps")."""
     return cap.hours if cap.hours is not None else cap.percent * hours / _HUNDRED
 
@@ -404,7 +404,7 @@ def evaluate(profile: Profile, entries, *, as_of: date, period_end: date | None 
 
     def measure(window: _Window, hours: Decimal, group: str | None, target) -> tuple:
         caps = limits.get(target, [])
-        cap_values = [_Cap(cap.id, bits[cap.in_group], _room(cap, hours)) for cap in caps]
+        cap_values = [_Cap(cap.id, bits[cap.in_group], cap_room(cap, hours)) for cap in caps]
         earned, counted, cut_by = ledger.count(window.start, min(window.end, as_of),
                                                bits[group] if group else 0, cap_values)
         return earned, counted, cut_by, caps

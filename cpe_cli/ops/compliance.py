@@ -206,15 +206,16 @@ def _binding_caps(profile: Profile, caps, hours: Decimal, entries, start: date, 
     there than the cap's room. A cap that never fills never decides what counts (each record counts the least
     room among its caps), so the walk to the day the caps are full need not wait for it: a tagged cap no record
     carries (Texas's certification programs) would otherwise keep it reading every record of the window."""
-    binding = []
-    for cap in caps:
-        room = cap.hours if cap.hours is not None else cap.percent * hours / 100
-        group = profile.group(cap.in_group)
-        held = sum((entry[2] for entry in entries
-                    if start <= entry[1] <= end and group.contains(entry[3], entry[4], entry[5])), Decimal(0))
-        if held > room:
-            binding.append(cap)
-    return binding
+    return [cap for cap in caps
+            if _held(profile, cap, entries, start, end) > compliance.cap_room(cap, hours)]
+
+
+def _held(profile: Profile, cap, entries, start: date | None = None, end: date | None = None) -> Decimal:
+    """The hours of ``entries`` (dated ``start`` to ``end`` when given) in the group ``cap`` limits."""
+    group = profile.group(cap.in_group)
+    return sum((entry[2] for entry in entries
+                if (start is None or start <= entry[1] <= end) and group.contains(entry[3], entry[4], entry[5])),
+               Decimal(0))
 
 
 def _exact_entries(ledger, profile: Profile, declared, when: date, period_end, start: date, stop: date,
@@ -258,7 +259,7 @@ def _exact_entries(ledger, profile: Profile, declared, when: date, period_end, s
 
 def _saturation_day(ledger, profile: Profile, caps, hours, start: date, end: date) -> date:
     """The day on which every cap in ``caps`` has no room left, taking records by date then id; ``end`` if never."""
-    rooms = {cap.id: (cap.hours if cap.hours is not None else cap.percent * hours / 100) for cap in caps}
+    rooms = {cap.id: compliance.cap_room(cap, hours) for cap in caps}
     groups = [(cap.id, profile.group(cap.in_group)) for cap in caps]
     for entry in stored.compliance_entries(ledger, start, end, merged=False):
         under = [cap_id for cap_id, group in groups if group.contains(entry[3], entry[4], entry[5])]
@@ -275,22 +276,14 @@ def _saturation_day(ledger, profile: Profile, caps, hours, start: date, end: dat
 def caps_cannot_bind(profile: Profile, declared: frozenset[str], entries) -> bool:
     """Whether no cap of ``profile`` can cut anything: each cap's group holds, over every entry given (a span
     covering all windows), at most the smallest room the cap has for any rule it limits."""
-    from decimal import Decimal
-
     for cap in profile.rules:
         if cap.kind != "max" or not cap.applies(declared):
             continue
-        group = profile.group(cap.in_group)
-        held = sum((entry[2] for entry in entries if group.contains(entry[3], entry[4], entry[5])), Decimal(0))
-        if cap.hours is not None:
-            room = cap.hours
-        else:
-            hours = []
-            for target, option in profile.cap_targets(cap):
-                rule = profile.rule(target)
-                hours += [item.hours for item in rule.options if option is None or item.id == option] \
-                    if rule.kind == "any_of" else [rule.hours]
-            room = cap.percent * min(hours, default=Decimal(0)) / 100
-        if held > room:
+        hours = []
+        for target, option in profile.cap_targets(cap):
+            rule = profile.rule(target)
+            hours += [item.hours for item in rule.options if option is None or item.id == option] \
+                if rule.kind == "any_of" else [rule.hours]
+        if _held(profile, cap, entries) > compliance.cap_room(cap, min(hours, default=Decimal(0))):
             return False
     return True

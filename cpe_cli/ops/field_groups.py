@@ -21,13 +21,15 @@ from ..store import compliance as stored
 from ..store.ledger import DATABASE_NAME, open_ledger
 
 
-def tracked_field_groups(home: Path) -> dict[str, tuple[str, ...]]:
+def tracked_field_groups(home: Path, tracked: list[str] | None = None) -> dict[str, tuple[str, ...]]:
     """{name: fields} for the tracked profiles' field-only groups: ``profile:group`` always, and the bare
-    group name when no two tracked profiles give it different fields."""
-    if not (Path(home) / DATABASE_NAME).is_file():
-        return {}
-    with open_ledger(home, create=False) as ledger:
-        tracked = [item.profile_id for item in stored.tracked_profiles(ledger)]
+    group name when no two tracked profiles give it different fields. ``tracked``: the ids, when the caller
+    has read them already (TAB completion, through ``store.peek``)."""
+    if tracked is None:
+        if not (Path(home) / DATABASE_NAME).is_file():
+            return {}
+        with open_ledger(home, create=False) as ledger:
+            tracked = [item.profile_id for item in stored.tracked_profiles(ledger)]
     if not tracked:
         return {}
     profiles = load_profiles(home, wanted=tracked)

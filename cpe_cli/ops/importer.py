@@ -686,14 +686,8 @@ def _json_plan(source: CsvSource, first: str, physical: Iterator[str], lines: _L
 
     stripped = first.lstrip()
     if stripped.startswith("["):
-        text, size = [first], len(first)
-        for more in physical:
-            size += len(more)
-            if size > MAX_JSON_BYTES:
-                raise CpeError.invalid(f"{source.shown} is a JSON array over {MAX_JSON_BYTES // 2**20} MiB; "
-                                       "write it as JSON Lines (one object a line) to import it; nothing imported")
-            text.append(more)
-        items = loads("".join(text), "the text")
+        # Bounded while read: ``_Lines`` holds a JSON array to MAX_JSON_BYTES (``read_a_json_array``).
+        items = loads("".join(itertools.chain([first], physical)), "the text")
         if not isinstance(items, list):
             raise CpeError.invalid(f"{source.shown} is not a JSON array of records; nothing imported")
         rows: Iterator[tuple[int, list[str]]] = iter([(number, cells(item, number))

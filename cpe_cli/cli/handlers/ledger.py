@@ -218,9 +218,7 @@ def _say_what_is_outside(ledger, filters, result, say=None) -> None:
         return
     outside = ledger.total_outside(filters, inside=result)
     if outside.count:
-        (say or (lambda text: output.message(f"Note: {text}")))(
-            f"{output.plural(outside.count, 'record')} ({output.credits(outside.credits)} credits) "
-            f"{'falls' if outside.count == 1 else 'fall'} outside this window; see them with --preset all-time")
+        (say or (lambda text: output.message(f"Note: {text}")))(output.outside_window(outside))
 
 
 def add(*, title=None, credits=None, field_of_study=None, state=None, date=None, delivery_method=None,
