@@ -38,17 +38,25 @@ main()
 NOT_NEEDED = ("rich", "sqlite_utils", "csv", "zipfile", "tarfile", "pydantic", "dateutil")
 
 
-def run_probe(tmp_path, args: list[str], env: dict[str, str] | None = None, *, terminal: bool = False
-              ) -> tuple[subprocess.CompletedProcess, list[str]]:
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_probe(tmp_path, args: list[str], env: dict[str, str] | None = None, *, terminal: bool = False,
+              bare: bool = False) -> tuple[subprocess.CompletedProcess, list[str]]:
     """Run the probe; ``terminal``: standard input, output and error are a pseudo-terminal (its output comes back
-    as standard output)."""
+    as standard output). ``bare``: without ``site`` (``python -S``), cpe_cli read from this checkout: the
+    editable install's import hook loads ``pathlib``, ``re`` and ``importlib`` in every process before cpe
+    runs, which a regular install does not, so only a bare interpreter shows whether cpe itself loads them
+    (and a command that needs Typer fails there, loudly)."""
     out = tmp_path / f"modules-{len(list(tmp_path.glob('modules-*')))}.txt"
     full_env = {**os.environ, **(env or {}), "CPE_TEST_MODULES_OUT": str(out)}
     full_env.pop("PYTHONSTARTUP", None)
+    python = [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {REPOSITORY!r})\n" + PROBE] if bare \
+        else [sys.executable, "-c", PROBE]
     if terminal:
-        result = _run_in_terminal([sys.executable, "-c", PROBE, *args], full_env)
+        result = _run_in_terminal([*python, *args], full_env)
     else:
-        result = subprocess.run([sys.executable, "-c", PROBE, *args], env=full_env, stdin=subprocess.DEVNULL,
+        result = subprocess.run([*python, *args], env=full_env, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, timeout=60)
     assert out.exists(), f"the probe did not finish: exit {result.returncode}\n{result.stderr}"
     modules = out.read_text(encoding="utf-8").splitlines()
@@ -185,6 +193,37 @@ def test_hot_commands_import_nothing_on_their_forbidden_list(tmp_path, ledger_wi
     result, modules = run_probe(tmp_path, args, terminal=terminal)
     assert result.returncode == 0, result.stdout + result.stderr
     assert loaded(modules, forbidden) == []
+
+
+# What a bare interpreter shows each hot command loading from the standard library, beyond SQLite, dates and
+# decimals: nothing heavy. ``dataclasses`` (with ``inspect``, ``ast``, ``dis``, ``tokenize``) cost 15-40 ms on
+# the 2-core machine measured, ``typing`` ~10 ms, ``pathlib`` (with ``fnmatch``, ``re``, ``urllib``) 5-10 ms,
+# ``shutil`` (with ``bz2``, ``lzma``) 3-5 ms, ``importlib`` and ``warnings`` ~1 ms; the floor is ~35 ms.
+HEAVY_STDLIB = ("dataclasses", "inspect", "typing", "pathlib", "re", "shutil", "importlib", "urllib", "fnmatch")
+LEAN = [
+    pytest.param(["total"], False, HEAVY_STDLIB, id="total-piped"),
+    pytest.param(["total", "--by", "month"], False, HEAVY_STDLIB, id="total-by-month"),
+    pytest.param(["list", "--preset", "last-30-days", "--no-pager"], True, HEAVY_STDLIB, id="list-terminal"),
+    pytest.param(["list", "--format", "csv", "--preset", "all-time"], False, HEAVY_STDLIB, id="list-csv"),
+    # A certificate is a file: adding one reads paths (pathlib) and checks stored names (re).
+    pytest.param([*add_args(title="Hot path", state="CA", description="notes")], False,
+                 ("dataclasses", "inspect", "typing", "shutil", "importlib"), id="add"),
+    pytest.param(["--help"], False, HEAVY_STDLIB, id="help"),
+]
+
+
+@pytest.mark.parametrize(("args", "terminal", "forbidden"), LEAN)
+def test_hot_commands_load_no_heavy_standard_module(tmp_path, ledger_with_a_record, args, terminal, forbidden):
+    result, modules = run_probe(tmp_path, args, terminal=terminal, bare=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert loaded(modules, forbidden) == []
+
+
+def test_a_bare_probe_sees_a_heavy_module_when_one_is_loaded(tmp_path, ledger_with_a_record):
+    """The guard above can fail: ``cpe list --sort credits --format csv`` loads csv, which loads re."""
+    result, modules = run_probe(tmp_path, ["list", "--format", "csv", "--sort", "credits"], bare=True)
+    assert result.returncode == 0, result.stderr
+    assert loaded(modules, HEAVY_STDLIB) == ["re"]
 
 
 @pytest.mark.parametrize(("words", "cword", "expected"), [

@@ -124,27 +124,12 @@ def stored_help(argv: list[str]) -> str | None:
         return None
     if checksum != help_text.SOURCE:
         return None  # app.py changed since help_build ran: Typer renders the current text
-    width = max(min(_terminal_columns(), 120) - 2, 50)  # Click's, with CpeGroup's 120-column cap
+    from .terminal import terminal_size
+
+    width = max(min(terminal_size()[0], 120) - 2, 50)  # Click's, with CpeGroup's 120-column cap
     texts = zlib.decompress(blob).decode("utf-8").split("\0")
     index = width - help_text.NARROWEST
     return texts[index] if 0 <= index < len(texts) else None
-
-
-def _terminal_columns() -> int:
-    """``shutil.get_terminal_size((80, 24)).columns`` (what Click and CpeGroup read), without importing shutil."""
-    import os
-
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-        columns = columns or 80
-    return columns
 
 
 def run(argv: list[str]) -> int | None:
@@ -158,14 +143,16 @@ def run(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     handler, options = parsed
-    from importlib import import_module
-
     from .failures import run_reporting_errors
 
     module, _, function = handler.partition(":")
 
     def serve() -> object:
-        code = getattr(import_module(f"cpe_cli.cli.handlers.{module}"), function)(**options)
+        # ``__import__`` and ``sys.modules`` rather than ``importlib.import_module``: the ``importlib`` package
+        # (and ``warnings`` with it) is one more import on every command.
+        name = f"cpe_cli.cli.handlers.{module}"
+        __import__(name)
+        code = getattr(sys.modules[name], function)(**options)
         sys.stdout.flush()
         return code  # a handler may return an exit code (``status --check``: 3 when short)
 

@@ -30,10 +30,11 @@ def page(text: str, *, allowed: bool = True) -> None:
     once when the text fits). A pager that cannot start leaves the text printed.
     """
     import os
-    import shutil
+
+    from .terminal import terminal_size
 
     lines = text.count("\n") + 1
-    if not (allowed and stdout_is_terminal() and lines > shutil.get_terminal_size((80, 24)).lines):
+    if not (allowed and stdout_is_terminal() and lines > terminal_size()[1]):
         data(text)
         return
     command = os.environ.get("CPE_PAGER") or os.environ.get("PAGER") or "less -FRX"

@@ -12,8 +12,8 @@ either, so ``cpe list`` starts as fast as ``cpe total``.
 from __future__ import annotations
 
 import unicodedata
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from .output import plain
 
@@ -21,11 +21,11 @@ GAP = "  "  # between columns
 MIN_FLEXIBLE_WIDTH = 8  # at least the widest flexible header ("Delivery", "Provider")
 
 
-@dataclass
-class Column:
-    header: str
-    align: str = "left"  # left, right or center
-    flexible: bool = False  # may be narrowed (and its text wrapped) to fit the terminal
+class Column(namedtuple("Column", ("header", "align", "flexible"), defaults=("left", False))):
+    """A column's header, its alignment (left, right or center), and whether it may be narrowed (its text
+    wrapped) to fit the terminal. A named tuple: ``dataclasses`` costs 15-40 ms of imports."""
+
+    __slots__ = ()
 
 
 def display_width(text: str) -> int:
@@ -189,7 +189,6 @@ def layout(columns: list[Column], rows: list[list[str]], available: int) -> tupl
 def records_table(records, total, filters, terminal: bool, width: int | None = None) -> str:
     """``cpe list``'s table: a title naming the view, the rows fitted to the terminal, and the view's total."""
     import os
-    import shutil
 
     from ..core.periods import describe
     from ..core.views import source_label
@@ -214,7 +213,11 @@ def records_table(records, total, filters, terminal: bool, width: int | None = N
     coloured = terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     bold = ("\x1b[1m", "\x1b[0m") if coloured else ("", "")
     dim = ("\x1b[2m", "\x1b[0m") if coloured else ("", "")
-    available = width or shutil.get_terminal_size((80, 24)).columns
+    if not width:
+        from .terminal import terminal_size
+
+        width = terminal_size()[0]
+    available = width
     widths, dropped = layout(columns, rows, available)
     shown = [i for i, column in enumerate(columns) if column.header not in dropped]
     lines = render([columns[i] for i in shown], [[row[i] for i in shown] for row in rows], bold,

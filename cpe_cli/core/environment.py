@@ -21,8 +21,9 @@ def home_text(environ: Mapping[str, str] | None = None) -> str:
     """The ledger's folder as a string: ``$CPE_HOME``, or ``~/.cpe`` when it is not set.
 
     A ``CPE_HOME`` set to nothing (``CPE_HOME= cpe ...``, an unset variable in a script) is refused rather
-    than read as ``~/.cpe``: the user meant some other ledger. A string, so that TAB completion can find the
-    ledger without importing ``pathlib`` (~10 ms); ``resolve_home`` is the same folder as a ``Path``.
+    than read as ``~/.cpe``: the user meant some other ledger. A string, so that ``cpe total`` and TAB
+    completion find the ledger without importing ``pathlib`` (5-10 ms); it reads as ``str(Path(...))`` of the
+    same folder would (``_as_path_reads``), so every message names the folder alike whichever form made it.
     """
     env = os.environ if environ is None else environ
     configured = env.get("CPE_HOME")
@@ -31,26 +32,41 @@ def home_text(environ: Mapping[str, str] | None = None) -> str:
     if not configured.strip():
         raise CpeError.invalid("CPE_HOME is set but empty; set it to the ledger's folder, or unset it to use "
                                "~/.cpe")
-    return os.path.expanduser(configured.strip())
+    return _as_path_reads(os.path.expanduser(configured.strip()))
+
+
+def _as_path_reads(text: str) -> str:
+    """``text`` as ``str(pathlib.Path(text))`` gives it on POSIX: repeated slashes and ``.`` parts dropped, no
+    trailing slash, ``..`` kept (unlike ``os.path.normpath``: through a symlink, ``a/..`` is not ``.``)."""
+    if os.sep != "/":  # pragma: no cover - cpe's terminal handling is POSIX; keep pathlib's own rules there
+        from pathlib import Path
+
+        return str(Path(text))
+    lead = "//" if text.startswith("//") and not text.startswith("///") else "/" if text.startswith("/") else ""
+    return (lead + "/".join(part for part in text.split("/") if part and part != ".")) or "."
+
+
+def resolve_home_text(environ: Mapping[str, str] | None = None, *, check_database: bool = True) -> str:
+    """``home_text``, checked: with ``check_database``, a ``cpe.db`` that is a folder (or a FIFO, a device)
+    is refused, instead of reading as an empty or missing ledger; restore, which replaces whatever is there,
+    passes False. The commands that only read (and ``cpe add``) use this string as it is."""
+    home = home_text(environ)
+    if check_database:
+        _refuse_odd_database(os.path.join(home, DATABASE_NAME))
+    return home
 
 
 def resolve_home(environ: Mapping[str, str] | None = None, *, check_database: bool = True) -> Path:
-    """``home_text`` as a ``Path``. With ``check_database``, a ``cpe.db`` that is a folder (or a FIFO, a
-    device) is refused too, instead of reading as an empty or missing ledger; restore, which replaces
-    whatever is there, passes False.
-    """
+    """``resolve_home_text`` as a ``Path``, for the commands that work with files beside the ledger."""
     from pathlib import Path
 
-    home = Path(home_text(environ))
-    if check_database:
-        _refuse_odd_database(home / DATABASE_NAME)
-    return home
+    return Path(resolve_home_text(environ, check_database=check_database))
 
 
 DATABASE_NAME = "cpe.db"  # the same name as store.ledger.DATABASE_NAME (core cannot import the store)
 
 
-def _refuse_odd_database(database: Path) -> None:
+def _refuse_odd_database(database: str) -> None:
     import stat
 
     try:

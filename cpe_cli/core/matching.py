@@ -8,17 +8,18 @@ first exactly (names and aliases), then as a unique prefix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from .errors import CpeError
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_WORD_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 
 
 def normalize(text: str) -> str:
+    """Case-folded words of ASCII letters and digits, one space between them ("Taxes & Law" -> "taxes and
+    law"): every other run of characters is one space (without ``re``, which ``cpe add`` need not import)."""
     folded = text.casefold().replace("&", " and ")
-    return _NON_WORD.sub(" ", folded).strip()
+    return " ".join("".join(char if char in _WORD_CHARACTERS else " " for char in folded).split())
 
 
 def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str) -> str:

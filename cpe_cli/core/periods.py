@@ -8,8 +8,7 @@ range back to the user.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import date, datetime, timedelta
 
 from .errors import CpeError
@@ -18,19 +17,26 @@ PRESETS: tuple[str, ...] = ("ytd", "last-7-days", "last-30-days", "last-year", "
 PRESET_ALIASES: dict[str, str] = {"all": "all-time"}
 DEFAULT_PRESET = "ytd"
 
-_ISO = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
-_US = re.compile(r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$")
 _ACCEPTED = "use YYYY-MM-DD, MM/DD/YYYY or 'June 11, 2026'"
 
 
-@dataclass(frozen=True)
-class Window:
-    start: date | None
-    end: date | None
-    label: str
+class Window(namedtuple("Window", ("start", "end", "label"))):
+    """An inclusive window of whole days (None: unbounded on that side) and its name ("Year to date").
+
+    A named tuple rather than a dataclass: ``dataclasses`` costs ``cpe total`` 15-40 ms of imports."""
+
+    __slots__ = ()
 
     def contains(self, day: date) -> bool:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+def _digits_joined(text: str, separator: str, *lengths: tuple[int, int]) -> bool:
+    """Whether ``text`` is runs of ASCII digits joined by ``separator``, each run's length within its bounds
+    (``2026-6-11``: (4, 4), (1, 2), (1, 2)); what a regular expression would say, without importing ``re``."""
+    parts = text.split(separator)
+    return len(parts) == len(lengths) and all(
+        low <= len(part) <= high and part.isascii() and part.isdigit() for part, (low, high) in zip(parts, lengths))
 
 
 def parse_date(text: str, what: str = "date") -> date:
@@ -44,10 +50,10 @@ def parse_date(text: str, what: str = "date") -> date:
     if not raw:
         raise CpeError.invalid(f"{what} is required: {_ACCEPTED}")
     try:
-        if _ISO.match(raw):
+        if _digits_joined(raw, "-", (4, 4), (1, 2), (1, 2)):
             year, month, day = (int(part) for part in raw.split("-"))
             return date(_checked_year(year, raw, what), month, day)
-        if _US.match(raw):
+        if _digits_joined(raw, "/", (1, 2), (1, 2), (4, 4)):
             month, day, year = (int(part) for part in raw.split("/"))
             if month > 12 and day <= 12:  # 13/04/2026: written day first
                 raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date: numeric dates are month "
@@ -55,6 +61,8 @@ def parse_date(text: str, what: str = "date") -> date:
             return date(_checked_year(year, raw, what), month, day)
     except ValueError:
         raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date") from None
+    import re  # only for dates written out in words (the numeric forms above need no regular expression)
+
     written = re.findall(r"\d{4,}", raw)
     if not re.search(r"[A-Za-z]", raw) or len(written) != 1 or len(written[0]) != 4:
         raise CpeError.invalid(f"{what} {raw!r} is not a date I can read: {_ACCEPTED}")

@@ -10,8 +10,8 @@ problem, for commands that report a whole row at once.
 from __future__ import annotations
 
 import unicodedata
+from collections import namedtuple
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date
 from decimal import Decimal
@@ -31,18 +31,18 @@ DESCRIPTION_MAX = 5000
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Record:
-    title: str
-    credits: Decimal
-    field_of_study: str
-    completed_on: date
-    delivery_method: str
-    provider: str
-    source: str = "external"
-    state: str | None = None
-    description: str = ""
-    tags: tuple[str, ...] = ()  # sorted, unique (core.tags): what a field cannot show, e.g. board approval
+# The value classes below are named tuples, not dataclasses: ``dataclasses`` imports ``inspect`` (and with it
+# ``ast``, ``dis``, ``tokenize``), 15-40 ms before ``cpe total`` has read a row, and builds each class with
+# ``exec`` (about 2 ms a class); a named tuple costs neither (``collections`` is loaded by ``decimal`` anyway).
+# They are built by keyword everywhere, immutable, compared and hashed by value; ``_replace`` is
+# ``dataclasses.replace``.
+_RECORD_FIELDS = ("title", "credits", "field_of_study", "completed_on", "delivery_method", "provider", "source",
+                  "state", "description", "tags")
+_RECORD_DEFAULTS = ("external", None, "", ())  # source, state, description, tags (sorted, unique: core.tags)
+
+
+class _Identity:
+    __slots__ = ()
 
     @property
     def identity(self) -> tuple:
@@ -51,18 +51,24 @@ class Record:
                 self.field_of_study, self.delivery_method)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Certificate:
-    original_name: str
-    stored_name: str
-    sha256: str
-    size: int
+class Record(_Identity, namedtuple("Record", _RECORD_FIELDS, defaults=_RECORD_DEFAULTS)):
+    """A course taken: what ``cpe add``, ``cpe import`` and ``cpe edit`` validate (``check_record``) and store.
+    ``tags`` hold what a field cannot show, e.g. board approval."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ()
+
+
+class Certificate(namedtuple("Certificate", ("original_name", "stored_name", "sha256", "size"))):
+    """A stored certificate file: the name it was added under, its name in the store, its SHA-256 and size."""
+
+    __slots__ = ()
+
+    def __new__(cls, original_name: str, stored_name: str, sha256: str, size: int):
         # A file name that is not UTF-8 (``r\xe9sum\xe9.pdf`` on Linux) arrives with lone surrogates, which
         # cannot be stored as text: keep a readable name instead (the bytes are the file's, not the name's).
-        if not self.original_name.isascii():
-            object.__setattr__(self, "original_name", readable_file_name(self.original_name))
+        if not original_name.isascii():
+            original_name = readable_file_name(original_name)
+        return super().__new__(cls, original_name, stored_name, sha256, size)
 
 
 def readable_file_name(name: str) -> str:
@@ -91,12 +97,12 @@ def readable_file_name(name: str) -> str:
     return "".join(char if unicodedata.category(char) != "Cc" else "\ufffd" for char in "".join(parts))
 
 
-@dataclass(frozen=True, kw_only=True)
-class StoredRecord(Record):
-    id: int
-    certificate: Certificate | None = None
-    added_at: str = ""
-    changed_at: str = ""
+class StoredRecord(_Identity, namedtuple("StoredRecord", ("id", *_RECORD_FIELDS, "certificate", "added_at",
+                                                            "changed_at"),
+                                         defaults=(*_RECORD_DEFAULTS, None, "", ""))):
+    """A record as the ledger holds it: a ``Record``'s fields, its id, certificate and timestamps."""
+
+    __slots__ = ()
 
 
 def _refuse_controls(text: str, what: str, allowed: str = "") -> None:
@@ -191,13 +197,19 @@ def match_source(text: str | None) -> str:
     return match_choice(text, {name: () for name in catalog.SOURCES}, "source")
 
 
-@dataclass
 class RecordCheck:
     """Every problem with one candidate record, by field, and the warnings it earns."""
 
-    record: Record | None
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("record", "errors", "warnings")
+
+    def __init__(self, record: Record | None = None, errors: list[tuple[str, str]] | None = None,
+                 warnings: list[str] | None = None):
+        self.record = record
+        self.errors: list[tuple[str, str]] = [] if errors is None else errors
+        self.warnings: list[str] = [] if warnings is None else warnings
+
+    def __repr__(self) -> str:
+        return f"RecordCheck(record={self.record!r}, errors={self.errors!r}, warnings={self.warnings!r})"
 
 
 FIELD_ORDER: tuple[str, ...] = ("title", "credits", "field_of_study", "state", "date", "delivery_method",

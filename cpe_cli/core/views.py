@@ -7,26 +7,25 @@ through Typer or through the start-up fast path, so that both resolve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from collections import namedtuple
 from datetime import date
 
 from .catalog import FIELD_GROUPS, FIELDS_OF_STUDY, SOURCE_LABELS
 from .periods import Window, resolve_window
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What a view shows: a date window, a source ("all", "external", "lumiq"), and optionally fields of study
-    and tags (records with any of them)."""
+class Filters(namedtuple("Filters", ("window", "source", "fields", "tags", "field_words", "no_certificate", "batch"),
+                         defaults=("all", (), (), (), False, None))):
+    """What a view shows: a date window (``Window``), a source ("all", "external", "lumiq"), and optionally
+    fields of study and tags (records with any of them).
 
-    window: Window
-    source: str = "all"
-    fields: tuple[str, ...] = ()  # canonical field names; empty: every field
-    tags: tuple[str, ...] = ()  # records with any of these tags
-    field_words: tuple[str, ...] = ()  # what the user asked for ("ethics"), for titles
-    no_certificate: bool = False  # only records without a certificate: what an auditor would ask for
-    batch: int | None = None  # only the records of one import batch (``cpe import --history`` lists them)
+    ``fields``: canonical field names (empty: every field); ``tags``: records with any of these tags;
+    ``field_words``: what the user asked for ("ethics"), for titles; ``no_certificate``: only records without
+    a certificate (what an auditor would ask for); ``batch``: only the records of one import batch (``cpe
+    import --history`` lists them). A named tuple rather than a dataclass: see ``core.records``.
+    """
+
+    __slots__ = ()
 
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from ..core.errors import CpeError
 from ..core.records import Certificate
+from .layout import CERTIFICATES, INCOMING, has_incoming  # noqa: F401 (has_incoming: part of this module's API)
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 1024 * 1024 * 1024  # CPE_IMPORT_MAX_BYTES: new certificate bytes one command may add
@@ -60,11 +61,11 @@ def is_safe_stored_name(name: str | None) -> bool:
 
 
 def certificates_dir(home: Path) -> Path:
-    return home / "certificates"
+    return home / CERTIFICATES
 
 
 def incoming_dir(home: Path) -> Path:
-    return certificates_dir(home) / ".incoming"
+    return certificates_dir(home) / INCOMING
 
 
 def lost_and_found_dir(home: Path) -> Path:
@@ -406,14 +407,6 @@ def finish_staged(home: Path, certificate: Certificate) -> None:
 
 def abandon_staged(home: Path, certificate: Certificate) -> None:
     """Nothing left to do: the write transaction removed the file, under its lock, when it failed."""
-
-
-def has_incoming(home: Path) -> bool:
-    try:
-        with os.scandir(incoming_dir(home)) as entries:
-            return any(True for _ in entries)
-    except FileNotFoundError:
-        return False
 
 
 def recover_incoming(home: Path, is_referenced: Callable[[str], bool]) -> list[str]:

@@ -21,13 +21,16 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from ..core.views import Filters
 from ..core.errors import CpeError
 from .ledger import DATABASE_NAME, Ledger, translate_error, utc_timestamp, where_clause
 from ..core.records import Certificate
 from ..core.serialize import COLUMNS, FREE_TEXT, csv_cell_sql, csv_line_sql
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; no pathlib for ``cpe list --format csv``
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _BATCH = 2048  # lines fetched and written at once
 

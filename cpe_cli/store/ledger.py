@@ -9,6 +9,12 @@ loaded only by the commands that need it, so the read path stays small:
 (backup, restore), ``swap.py`` (restore), ``exchange.py`` (import, export)
 and ``schema.py`` (migrations).
 
+The read path builds no ``pathlib.Path`` and loads neither ``certificates.py``
+nor ``dataclasses`` (together 20-50 ms of imports on the machines measured,
+more than the query): the home is handled as a string with ``os.path`` and
+the folder names of ``layout.py``; ``Ledger.home`` is a ``Path`` made when a
+write or a recovery first asks for it.
+
 The connection is plain ``sqlite3``
 in autocommit mode, with transactions opened explicitly (``BEGIN
 IMMEDIATE`` for writes, so that concurrent writers queue on the busy timeout
@@ -21,23 +27,26 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
-
-from . import certificates
 
 from . import schema
+from .layout import DATABASE_NAME, INCOMING, certificates_folder, has_incoming, incoming_folder
 from ..core.credits import canonical_text, from_hundredths, to_hundredths
 from ..core.errors import CpeError
 from ..core.periods import Window
 from ..core.views import Filters
 from ..core.records import Certificate, Record, StoredRecord
 
-DATABASE_NAME = "cpe.db"
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from . import certificates
+
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
@@ -63,16 +72,16 @@ _COLUMNS = ("id, title, credits, field_of_study, state, completed_on, delivery_m
             "changed_at, tags")
 
 
-@dataclass(frozen=True)
-class Total:
-    credits: Decimal
-    count: int
+class Total(namedtuple("Total", ("credits", "count"))):
+    """A view's credits (``Decimal``) and number of records."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class AddResult:
-    id: int
-    duplicate_of: int | None
+class AddResult(namedtuple("AddResult", ("id", "duplicate_of"))):
+    """The new record's id, and the lowest id of a record for the same course taken once (or None)."""
+
+    __slots__ = ()
 
 
 def utc_timestamp() -> str:
@@ -100,7 +109,7 @@ def _ensure_private_dir(path: Path) -> None:
         raise CpeError.failed(f"{path} exists but is not a folder")
 
 
-def prepare_home(home: Path) -> Path:
+def prepare_home(home: Path | str) -> str:
     """Create the home layout if missing; return the database path.
 
     A home whose ``certificates/`` holds files but whose database is missing
@@ -110,15 +119,17 @@ def prepare_home(home: Path) -> Path:
     renames of its fallback swap is put back first (``swap.settle_home``).
     """
     if not os.path.lexists(home):
+        from pathlib import Path
+
         from .swap import settle_home
 
-        settle_home(home)
+        settle_home(Path(home))
     check_not_lost(home)
-    parent = home.parent
-    if not parent.exists():
+    parent = os.path.dirname(os.fspath(home)) or "."
+    if not os.path.exists(parent):
         # Each missing folder above the home 0700 whatever the umask (mkdir -p would make the upper ones 0777
         # under umask 000).
-        for folder in reversed([folder for folder in [parent, *parent.parents] if not os.path.lexists(folder)]):
+        for folder in _missing_folders(parent):
             try:
                 os.mkdir(folder, 0o700)
                 os.chmod(folder, 0o700)
@@ -127,9 +138,9 @@ def prepare_home(home: Path) -> Path:
             except OSError as problem:
                 raise CpeError.failed(f"cannot create {folder}: {problem.strerror}") from None
     _ensure_private_dir(home)
-    _ensure_private_dir(certificates.certificates_dir(home))
-    _ensure_private_dir(certificates.incoming_dir(home))
-    database = home / DATABASE_NAME
+    _ensure_private_dir(certificates_folder(home))
+    _ensure_private_dir(incoming_folder(home))
+    database = os.path.join(home, DATABASE_NAME)
     try:
         fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         os.close(fd)
@@ -141,19 +152,31 @@ def prepare_home(home: Path) -> Path:
     return database
 
 
-def holds_certificates(home: Path) -> bool:
+def _missing_folders(folder: str) -> list[str]:
+    """``folder`` and the folders above it that do not exist, outermost first."""
+    missing = []
+    while folder and not os.path.lexists(folder):
+        missing.append(folder)
+        above = os.path.dirname(folder)
+        if above == folder:
+            break
+        folder = above
+    return missing[::-1]
+
+
+def holds_certificates(home: Path | str) -> bool:
     """Whether ``certificates/`` holds anything but the (empty) ``.incoming/`` folder."""
     try:
-        with os.scandir(certificates.certificates_dir(home)) as entries:
-            return any(entry.name != ".incoming" for entry in entries)
+        with os.scandir(certificates_folder(home)) as entries:
+            return any(entry.name != INCOMING for entry in entries)
     except (FileNotFoundError, NotADirectoryError):
         return False
 
 
-def database_state(home: Path) -> str:
+def database_state(home: Path | str) -> str:
     """"missing", "empty" (zero bytes), "present", or "other" (not a regular file) for ``home``'s database."""
     try:
-        info = os.lstat(home / DATABASE_NAME)
+        info = os.lstat(os.path.join(home, DATABASE_NAME))
     except FileNotFoundError:
         return "missing"
     except NotADirectoryError:
@@ -163,16 +186,16 @@ def database_state(home: Path) -> str:
     return "present" if info.st_size else "empty"
 
 
-def check_not_lost(home: Path) -> None:
+def check_not_lost(home: Path | str) -> None:
     """Refuse a home that holds certificates but lost its database (deleted, emptied, not synced)."""
     state = database_state(home)
     if state in ("missing", "empty") and holds_certificates(home):
-        raise CpeError.failed(f"{home} holds certificate files but its database {home / DATABASE_NAME} is "
+        raise CpeError.failed(f"{home} holds certificate files but its database {os.path.join(home, DATABASE_NAME)} is "
                               f"{'missing' if state == 'missing' else 'empty (0 bytes)'}: the ledger was lost. "
                               "Nothing was changed; restore it from a backup: cpe restore BACKUP --force")
 
 
-def file_identity(path: Path) -> tuple[int, int] | None:
+def file_identity(path: Path | str) -> tuple[int, int] | None:
     """(device, inode) of the file at ``path`` now; None when there is none."""
     try:
         info = os.stat(path)
@@ -238,15 +261,25 @@ def where_clause(filters: Filters) -> tuple[str, list]:
 class Ledger:
     """One open ledger. Use ``open_ledger`` to get one."""
 
-    def __init__(self, home: Path, conn: sqlite3.Connection, identity: tuple[int, int] | None = None):
-        self.home = home
+    def __init__(self, home: Path | str, conn: sqlite3.Connection, identity: tuple[int, int] | None = None):
+        self._home = home
+        self.home_text = os.fspath(home)
         self.conn = conn
-        self.shown = str(home / DATABASE_NAME)
+        self.shown = os.path.join(self.home_text, DATABASE_NAME)
         # (device, inode) of the database file this connection opened: a write first checks that it is still
         # the file at the home's path, so nothing commits into a ledger that ``cpe restore`` replaced.
         self.identity = identity
         self.placeholder = False  # an empty ledger in memory standing in for a home not made yet (open_ledger)
         self._changes: certificates.FileChanges | None = None
+
+    @property
+    def home(self) -> Path:
+        """The home as a ``Path``, for the writers and the modules beside this one (made once, when asked)."""
+        if isinstance(self._home, str):
+            from pathlib import Path
+
+            self._home = Path(self._home)
+        return self._home
 
     # -- transactions -------------------------------------------------
     @contextmanager
@@ -256,8 +289,10 @@ class Ledger:
         Certificate files staged (``stage_certificate``) or released (``release_certificate``) inside it
         are settled with it, under the same lock: kept or removed at the commit, undone if it fails.
         """
+        from . import certificates
+
         self._begin_immediate(wait=True)
-        if certificates.has_incoming(self.home):
+        if has_incoming(self.home_text):
             self._recover_incoming()  # a killed command's marks, settled before this one makes its own
         changes = certificates.FileChanges(self.home, self.certificate_is_owned, self._stored_by_content)
         self._changes = changes
@@ -300,7 +335,7 @@ class Ledger:
         finally:
             if not wait:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
-        if self.identity is not None and file_identity(self.home / DATABASE_NAME) != self.identity:
+        if self.identity is not None and file_identity(self.shown) != self.identity:
             # The file this connection has open is no longer the ledger (a restore swapped the home while
             # this command waited for the lock): committing here would report a change that is already gone.
             self.conn.execute("ROLLBACK")
@@ -343,7 +378,7 @@ class Ledger:
         it, its own files are in ``.incoming/`` and it is alive, so there is
         nothing to undo, and a reader (``cpe total``) must not wait for it.
         """
-        if not certificates.has_incoming(self.home):
+        if not has_incoming(self.home_text):
             return
         if not self._begin_immediate(wait=False):
             return  # a live writer holds the lock; it, or the next command, finishes the job
@@ -351,6 +386,8 @@ class Ledger:
             self._recover_incoming()
 
     def _recover_incoming(self) -> None:
+        from . import certificates
+
         try:
             certificates.recover_incoming(self.home, self.certificate_is_owned)
         except OSError as problem:
@@ -418,9 +455,7 @@ class Ledger:
 
     def _all_time(self, filters: Filters) -> Total:
         """From the per-month totals kept by triggers (schema._add_monthly_totals), not a scan of every record."""
-        from dataclasses import replace
-
-        everything = replace(filters, window=Window(None, None, "All time"))
+        everything = filters._replace(window=Window(None, None, "All time"))
         if filters.tags or filters.no_certificate or filters.batch is not None:
             # The per-month totals know no tags, certificates or batches: count the records themselves.
             where, params = where_clause(everything)
@@ -538,7 +573,7 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def open_ledger(home: Path, *, create: bool = True) -> Iterator[Ledger]:
+def open_ledger(home: Path | str, *, create: bool = True) -> Iterator[Ledger]:
     """Open (creating and migrating as needed) the ledger in ``home``.
 
     Every command goes through here, so every command sees an up-to-date
@@ -548,14 +583,16 @@ def open_ledger(home: Path, *, create: bool = True) -> Iterator[Ledger]:
     ``ledger.placeholder`` says so (the command tells the user where it looked).
     """
     if not os.path.lexists(home):
+        from pathlib import Path
+
         from .swap import settle_home
 
-        settle_home(home)  # a restore between the renames of its fallback swap: wait for it, or undo a killed one
-    if not create and not os.path.lexists(home / DATABASE_NAME):
+        settle_home(Path(home))  # a restore between the renames of its fallback swap: wait for it, or undo a killed one
+    if not create and not os.path.lexists(os.path.join(home, DATABASE_NAME)):
         check_not_lost(home)
         conn = sqlite3.connect(":memory:", isolation_level=None)
         try:
-            schema.migrate(conn, str(home / DATABASE_NAME))
+            schema.migrate(conn, os.path.join(home, DATABASE_NAME))
             ledger = Ledger(home, conn)
             ledger.placeholder = True
             yield ledger
@@ -579,7 +616,7 @@ def open_ledger(home: Path, *, create: bool = True) -> Iterator[Ledger]:
         conn.close()
 
 
-def _connect(database: Path, shown: str) -> tuple[sqlite3.Connection, tuple[int, int], bool]:
+def _connect(database: str, shown: str) -> tuple[sqlite3.Connection, tuple[int, int], bool]:
     """Connect and read the ledger's marks; return the connection, the identity of the file it opened, and
     whether the ledger needs migrating.
 

@@ -10,10 +10,12 @@ neither.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .. import output
-from ...core.environment import resolve_home, resolve_today
+from ...core.environment import resolve_home, resolve_home_text, resolve_today
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DUPLICATE_FIELDS = "same source, title, date, provider, credits, field and method"
 
@@ -21,7 +23,7 @@ DUPLICATE_FIELDS = "same source, title, date, provider, credits, field and metho
 def _say_if_placeholder(ledger) -> None:
     """A read of a home that does not exist yet: say where cpe looked (a mistyped CPE_HOME shows here)."""
     if ledger.placeholder:
-        output.message(f"Note: no ledger in {ledger.home} yet (cpe add or cpe import creates it); showing an "
+        output.message(f"Note: no ledger in {ledger.home_text} yet (cpe add or cpe import creates it); showing an "
                        "empty one")
 
 
@@ -48,7 +50,7 @@ def total(*, preset=None, start=None, end=None, year=None, source="all", field=N
     if by is not None or output_format is not None:
         return _breakdown(filters, by, "json" if as_json else (output_format or "table"))
     badge_wanted = output.stdout_is_terminal() and not as_json
-    with open_ledger(resolve_home(), create=False) as ledger:
+    with open_ledger(resolve_home_text(), create=False) as ledger:
         _say_if_placeholder(ledger)
         result = ledger.total(filters)
         outside = ledger.total_outside(filters, inside=result) if badge_wanted else None
@@ -76,7 +78,7 @@ def _breakdown(filters, by, output_format) -> None:
     output_format = output_format.strip().lower()
     if output_format not in LIST_FORMATS:
         raise CpeError.invalid(f"unknown format {output_format!r}; accepted: {', '.join(LIST_FORMATS)}")
-    with open_ledger(resolve_home(), create=False) as ledger:
+    with open_ledger(resolve_home_text(), create=False) as ledger:
         _say_if_placeholder(ledger)
         rows = breakdown(ledger, filters, key)
         result = ledger.total(filters)
@@ -167,7 +169,7 @@ def list_records(*, preset=None, start=None, end=None, year=None, source="all", 
         limit = TERMINAL_LIMIT if terminal and output_format == "table" else 0
     filters = view_of(preset, start, end, year, source, field, tags, no_certificate=no_certificate, batch=batch)
     newest_first = (output_format != "csv") != reverse
-    with open_ledger(resolve_home(), create=False) as ledger:
+    with open_ledger(resolve_home_text(), create=False) as ledger:
         _say_if_placeholder(ledger)
         records = ledger.records(filters, newest_first=newest_first, limit=limit or None, sort=sort,
                                  reverse=reverse)
