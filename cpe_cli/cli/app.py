@@ -275,16 +275,16 @@ def list_records(
                                                help="table (default), csv (the export columns) or json.")] = "table",
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", metavar="N", max=_MAX_ID,
-        help="Only the first N records in the list's order (0: all). Default: all, but 1000 for a table on a "
-             "terminal.")] = None,
+        help="Only the first N records in the list's order (0: all). Default: all, but for a table on a "
+             "terminal 1000 through the pager, a screenful without one.")] = None,
     sort: Annotated[Optional[str], typer.Option(
         "--sort", metavar="date|credits|title",
         help="Order by date (newest first), credits (largest first) or title (A to Z). Default: date, "
              "oldest first for csv.")] = None,
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Reverse the order.")] = False,
     no_pager: Annotated[bool, typer.Option(
-        "--no-pager", help="Print a long table straight to the terminal ($CPE_PAGER, $PAGER or less -FRX "
-                           "otherwise).")] = False,
+        "--no-pager", help="Print the table straight to the terminal, the newest screenful unless --limit "
+                           "($CPE_PAGER, $PAGER or less -FRX otherwise).")] = False,
     no_certificate: NoCertificate = False, batch: BatchFilter = None,
 ) -> None:
     """List the records in a date window, newest first, with their total."""

@@ -22,23 +22,26 @@ def data(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+def pager_command() -> str | None:
+    """The pager a long table goes through on a terminal: ``$CPE_PAGER``, else ``$PAGER``, else ``less -FRX``
+    (which quits at once when the text fits); None when it is set to ``cat`` or to nothing (no pager)."""
+    import os
+
+    command = os.environ.get("CPE_PAGER") or os.environ.get("PAGER") or "less -FRX"
+    return None if command.strip() in ("", "cat") else command
+
+
 def page(text: str, *, allowed: bool = True) -> None:
     """Data for a person: through a pager when it is taller than the terminal, as git does.
 
-    Only on a terminal and with ``allowed`` (``--no-pager`` turns it off); the
-    pager is ``$CPE_PAGER``, else ``$PAGER``, else ``less -FRX`` (which quits at
-    once when the text fits). A pager that cannot start leaves the text printed.
+    Only on a terminal and with ``allowed`` (``--no-pager`` turns it off), through ``pager_command()``. A pager
+    that cannot start leaves the text printed.
     """
-    import os
-
     from .terminal import terminal_size
 
     lines = text.count("\n") + 1
-    if not (allowed and stdout_is_terminal() and lines > terminal_size()[1]):
-        data(text)
-        return
-    command = os.environ.get("CPE_PAGER") or os.environ.get("PAGER") or "less -FRX"
-    if command.strip() in ("", "cat"):
+    command = pager_command()
+    if not (allowed and command and stdout_is_terminal() and lines > terminal_size()[1]):
         data(text)
         return
     import subprocess

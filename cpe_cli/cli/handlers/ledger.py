@@ -139,7 +139,25 @@ def _filters_json(filters) -> dict:
 
 
 LIST_FORMATS = ("table", "csv", "json")
-TERMINAL_LIMIT = 1000  # rows a terminal shows by default; nobody reads more, and the total covers them all
+TERMINAL_LIMIT = 1000  # rows a paged table shows by default; nobody reads more, and the total covers them all
+# Lines of an unpaged table that are not rows: the title, a blank line, the header and its rule, a blank line, the
+# caption, and up to three notes (outside the window, rows not shown, columns not shown).
+LIST_CHROME_LINES = 9
+SCREEN_ROWS_MIN = 10
+
+
+def default_limit(terminal: bool, output_format: str, paged: bool) -> int:
+    """How many rows a list shows when ``--limit`` is not given: all of them in a pipe, CSV or JSON; on a
+    terminal, up to ``TERMINAL_LIMIT`` through the pager, or a screenful without one (``--no-pager``,
+    ``CPE_PAGER=cat``): rows printed beyond the screen scroll away before they are read, newest first, and
+    drawing them is most of the command's time (issue 14)."""
+    if not terminal or output_format != "table":
+        return 0
+    if paged:
+        return TERMINAL_LIMIT
+    from ..terminal import terminal_size
+
+    return max(terminal_size()[1] - LIST_CHROME_LINES, SCREEN_ROWS_MIN)
 
 
 def list_records(*, preset=None, start=None, end=None, year=None, source="all", field=None, tags=None,
@@ -148,7 +166,7 @@ def list_records(*, preset=None, start=None, end=None, year=None, source="all", 
     """The records of a view: a table (newest first), CSV (oldest first) or JSON (newest first).
 
     ``limit`` caps the rows (0: no cap); by default only a table on a
-    terminal is capped, at ``TERMINAL_LIMIT``, with a line saying so.
+    terminal is capped (``default_limit``), with a line saying so.
     ``sort`` orders by date (newest first), credits (largest first) or title
     (A to Z); ``reverse`` flips whichever order applies.
     """
@@ -165,8 +183,11 @@ def list_records(*, preset=None, start=None, end=None, year=None, source="all", 
     if limit is not None and limit < 0:
         raise CpeError.invalid(f"--limit {limit} is negative; use 0 for no limit")
     terminal = output.stdout_is_terminal()
+    screenful = False  # capped to the screen by default (no pager to scroll through more)
     if limit is None:
-        limit = TERMINAL_LIMIT if terminal and output_format == "table" else 0
+        paged = not no_pager and output.pager_command() is not None
+        limit = default_limit(terminal, output_format, paged)
+        screenful = bool(limit) and not paged
     filters = view_of(preset, start, end, year, source, field, tags, no_certificate=no_certificate, batch=batch)
     newest_first = (output_format != "csv") != reverse
     with open_ledger(resolve_home_text(), create=False) as ledger:
@@ -202,7 +223,8 @@ def list_records(*, preset=None, start=None, end=None, year=None, source="all", 
             _say_what_is_outside(ledger, filters, result)
             if limit and result.count > limit:
                 which = "newest" if sort is None and not reverse else "first"
-                output.warn(f"showing the {which} {limit:,} of {result.count:,} records; --limit 0 shows all, "
+                why = " (a screenful: without a pager)" if screenful else ""
+                output.warn(f"showing the {which} {limit:,} of {result.count:,} records{why}; --limit 0 shows all, "
                             "--format csv exports them")
 
 
