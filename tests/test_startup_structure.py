@@ -254,3 +254,17 @@ def test_the_terminal_probe_sees_rich_for_the_badge(tmp_path, ledger_with_a_reco
     result, modules = run_probe(tmp_path, ["total"], terminal=True)
     assert result.returncode == 0, result.stdout
     assert "rich" in loaded(modules, ("rich",))
+
+
+@pytest.mark.parametrize("env", [
+    pytest.param({"_CPE_COMPLETE": "complete_bash", "COMP_WORDS": "cpe add --field Ta", "COMP_CWORD": "3"},
+                 id="bash-field-value"),
+    pytest.param({"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe show "}, id="zsh-record-id"),
+    pytest.param({"_CPE_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "cpe total --field acc",
+                  "_TYPER_COMPLETE_FISH_ACTION": "get-args"}, id="fish-field-value"),
+])
+def test_tab_loads_no_heavy_standard_module(tmp_path, ledger_with_a_record, env):
+    result, modules = run_probe(tmp_path, [], env, bare=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert loaded(modules, (*HEAVY_STDLIB, "shlex")) == []

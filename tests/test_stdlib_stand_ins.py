@@ -91,3 +91,23 @@ def test_terminal_size_reads_the_terminal_when_there_is_one(monkeypatch):
         sys.__stdout__.close()
         os.close(master)
         os.close(slave)
+
+
+def _shlex_words(text: str) -> list[str] | None:
+    import shlex
+
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return None
+
+
+@settings(max_examples=600)
+@given(st.text(alphabet=st.sampled_from("ab \t\n'\"\\#$é"), max_size=16))
+def test_completion_splits_a_command_line_as_shlex_does(text):
+    from cpe_cli.cli.completion import _split
+
+    assert _split(text) == _shlex_words(text)
