@@ -93,6 +93,52 @@ def run_cpe(*args: str, input: str | bytes | None = None, route: str | None = No
     return Result(code, out.getvalue(), err.getvalue())
 
 
+# A probe of what a cpe command imports: the console script's body, plus a snapshot of sys.modules written at exit
+# (after the command, before anything else is imported) to $CPE_TEST_MODULES_OUT.
+MODULES_PROBE = r"""
+import atexit, os, sys
+
+def _snapshot():
+    with open(os.environ["CPE_TEST_MODULES_OUT"], "w", encoding="utf-8") as out:
+        out.write("\n".join(sorted(sys.modules)))
+
+atexit.register(_snapshot)
+sys.argv = ["cpe", *sys.argv[1:]]
+from cpe_cli.__main__ import main
+main()
+"""
+
+
+def run_in_terminal(argv: list[str], env: dict[str, str], *, columns: int = 80, rows: int = 24,
+                    timeout: float = 60) -> tuple[int, str]:
+    """Run ``argv`` with standard input, output and error on a new pseudo-terminal of ``columns`` x ``rows``;
+    return its exit code and everything it wrote there (as the terminal got it: ``\r\n`` line ends)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    proc = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                            start_new_session=True)
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's last writer has gone
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
 def installed_cpe() -> str:
     """The console script installed with the package (next to this Python)."""
     script = Path(sys.executable).parent / "cpe"

@@ -5,8 +5,8 @@ goes to standard output, so ``cpe list --format csv | ...`` and
 ``id=$(cpe add ... --json | jq .id)`` read only data; messages,
 confirmations, progress and warnings go to standard error. One ``warn``,
 one plural and one credits formatter keep the wording alike everywhere.
-Typer-free and Rich-free (the badge and the progress bar load Rich where
-they draw), so the fast route prints exactly what the Typer route prints.
+Typer-free and Rich-free (only the import progress bar loads Rich, where it
+draws), so the fast route prints exactly what the Typer route prints.
 """
 
 from __future__ import annotations
