@@ -111,3 +111,27 @@ def test_completion_splits_a_command_line_as_shlex_does(text):
     from cpe_cli.cli.completion import _split
 
     assert _split(text) == _shlex_words(text)
+
+
+_NAMES = st.text(alphabet=st.sampled_from("aZ09._-/ \n~é"), max_size=12)
+
+
+@settings(max_examples=500)
+@given(_NAMES)
+def test_stored_names_are_checked_as_the_pattern_says(name):
+    """The pattern cpe gives stored names, matched whole (the old ``re.match`` with ``$`` also let a trailing
+    newline through: "a.pdf\\n" is not a name cpe gives)."""
+    from cpe_cli.store.certificates import is_safe_stored_name
+
+    expected = bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}", name)) and ".." not in name
+    assert is_safe_stored_name(name) == expected
+
+
+@settings(max_examples=500)
+@given(_NAMES)
+def test_stored_extensions_are_checked_as_the_pattern_says(name):
+    from cpe_cli.store.certificates import stored_extension
+
+    extension = os.path.splitext(name)[1]
+    expected = extension.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", extension) else ""
+    assert stored_extension(name) == expected

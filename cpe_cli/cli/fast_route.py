@@ -81,11 +81,10 @@ def _convert(kind: str, text: str):
         return text
     if kind == "path":
         import os
-        from pathlib import Path
 
         if os.path.exists(text) and not os.access(text, os.R_OK):
             return None  # Click refuses an unreadable path with its own usage error
-        return Path(text)
+        return text  # as the Typer route hands it over (app.command turns Typer's Path into this text)
     if kind.startswith("int["):
         try:
             number = int(text)

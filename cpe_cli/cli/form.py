@@ -8,9 +8,9 @@ never prompts: a script gets one error naming every missing option.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from ..core import catalog
 
@@ -21,6 +21,10 @@ from ..core.errors import CpeError
 from ..core.periods import completion_date
 from ..core.records import StoredRecord
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+
 REQUIRED_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study": "--field",
                     "delivery_method": "--delivery", "provider": "--provider"}
 
@@ -29,7 +33,7 @@ def collect_record(given: dict[str, str | None], certificate: Path | None, today
                    interactive: bool) -> tuple[records.Record, list[str], Path | None]:
     """Return a valid record, its warnings and the certificate to attach, or raise ``CpeError``."""
     if certificate is not None:
-        certificate = certificate.expanduser()
+        certificate = os.path.expanduser(certificate)
         check_certificate(certificate)
     missing = [name for name in REQUIRED_OPTIONS if given.get(name) is None]
     if missing and not interactive:
@@ -254,6 +258,8 @@ def typed_path(answer: str) -> Path | None:
         except ValueError:
             words = [text]
         text = words[0] if len(words) == 1 else text
+    from pathlib import Path  # the interactive form only: a flag's path stays the text typed
+
     return Path(text).expanduser()
 
 
@@ -300,7 +306,7 @@ def _providers_used(home: Path) -> list[str]:
     """Suggestions from an existing ledger; a home that does not exist yet is not created by asking."""
     from ..store.ledger import DATABASE_NAME, open_ledger
 
-    if not (home / DATABASE_NAME).exists():
+    if not os.path.exists(os.path.join(home, DATABASE_NAME)):
         return []
     with open_ledger(home) as ledger:
         return ledger.providers_used()

@@ -9,6 +9,7 @@ atomically (``ops.lifecycle.edit_record``) and says what changed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,8 +44,8 @@ def load_record(home: Path, record_id: int) -> StoredRecord:
         return ledger.get(record_id)
 
 
-def check_new_certificate(certificate: Path) -> Path:
-    certificate = certificate.expanduser()
+def check_new_certificate(certificate: Path | str) -> str:
+    certificate = os.path.expanduser(certificate)
     check_certificate(certificate)
     return certificate
 

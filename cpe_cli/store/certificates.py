@@ -36,48 +36,69 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from ..core.errors import CpeError
 from ..core.records import Certificate
-from .layout import CERTIFICATES, INCOMING, has_incoming  # noqa: F401 (has_incoming: part of this module's API)
+from .layout import CERTIFICATES, INCOMING, certificates_folder, has_incoming, incoming_folder  # noqa: F401
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 1024 * 1024 * 1024  # CPE_IMPORT_MAX_BYTES: new certificate bytes one command may add
 _CHUNK = 1024 * 1024
-_SAFE_EXTENSION = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
-# What cpe names stored files: a SHA-256 (or, before schema 5, a uuid) and an extension. Anything else in the
-# database (a tampered row, "../cpe.db", "/dev/zero") is never opened, written or deleted.
-_SAFE_STORED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+# What cpe names stored files: a SHA-256 (or, before schema 5, a uuid) and an extension: an ASCII letter or
+# digit, then up to 199 letters, digits, dots, underscores or hyphens, never "..". Anything else in the database
+# (a tampered row, "../cpe.db", "/dev/zero") is never opened, written or deleted. Checked with sets of
+# characters rather than regular expressions: ``cpe add`` with a certificate would load ``re`` for them alone
+# (tests/test_stdlib_stand_ins.py compares the two).
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_NAME_CHARACTERS = _ALNUM | frozenset("._-")
 MARK_SEPARATOR = "~"  # ".incoming/<stored name>~<token>": the separator is never part of a stored name
 LOST_AND_FOUND = "lost+found"
 
 
 def is_safe_stored_name(name: str | None) -> bool:
-    return bool(name) and _SAFE_STORED_NAME.match(name) is not None and ".." not in name
+    return (bool(name) and len(name) <= 200 and name[0] in _ALNUM and ".." not in name
+            and all(char in _NAME_CHARACTERS for char in name))
 
 
-def certificates_dir(home: Path) -> Path:
-    return home / CERTIFICATES
+# The store's places as ``Path`` objects, for the commands that work with files (verify, backup, export).
+# ``pathlib`` is imported when they ask: ``cpe add`` and the write transaction use the strings of ``layout.py``.
+def certificates_dir(home: Path | str) -> Path:
+    from pathlib import Path
+
+    return Path(certificates_folder(home))
 
 
-def incoming_dir(home: Path) -> Path:
-    return certificates_dir(home) / INCOMING
+def incoming_dir(home: Path | str) -> Path:
+    from pathlib import Path
+
+    return Path(incoming_folder(home))
 
 
-def lost_and_found_dir(home: Path) -> Path:
-    return home / LOST_AND_FOUND
+def lost_and_found_dir(home: Path | str) -> Path:
+    from pathlib import Path
+
+    return Path(home) / LOST_AND_FOUND
 
 
-def stored_path(home: Path, stored_name: str) -> Path:
-    """Where a stored certificate is; refuses (``CpeError``) a name cpe never gives a stored file."""
+def _stored_file(home: Path | str, stored_name: str) -> str:
+    """Where a stored certificate is, as a string; refuses (``CpeError``) a name cpe never gives a stored file."""
     if not is_safe_stored_name(stored_name):
         raise CpeError.failed(f"the ledger names a certificate file {stored_name!r}, which is not a name cpe "
                               "gives a stored file (the database was altered); nothing was read: run 'cpe verify'")
-    return certificates_dir(home) / stored_name
+    return os.path.join(certificates_folder(home), stored_name)
+
+
+def stored_path(home: Path | str, stored_name: str) -> Path:
+    """``_stored_file`` as a ``Path``."""
+    from pathlib import Path
+
+    return Path(_stored_file(home, stored_name))
 
 
 def import_cap() -> int:
@@ -146,8 +167,10 @@ def check_certificate(path: Path) -> None:
 
 
 def stored_extension(original: str) -> str:
+    """The extension a stored copy keeps: a dot and 1 to 10 ASCII letters or digits, lower-cased; else none."""
     extension = os.path.splitext(original)[1]
-    return extension.lower() if _SAFE_EXTENSION.match(extension) else ""
+    safe = 2 <= len(extension) <= 11 and extension[0] == "." and all(char in _ALNUM for char in extension[1:])
+    return extension.lower() if safe else ""
 
 
 def create_new_file(path: Path) -> int:
@@ -237,31 +260,32 @@ class FileChanges:
     size)`` lists stored names that records give this content.
     """
 
-    def __init__(self, home: Path, owned: Callable[[str], bool],
+    def __init__(self, home: Path | str, owned: Callable[[str], bool],
                  named_by_content: Callable[[str, int], Iterable[str]]):
         self.home = home
+        self.store = certificates_folder(home)  # paths here are strings: no pathlib on ``cpe add``'s way
         self.owned = owned
         self.named_by_content = named_by_content
         self.token = os.urandom(6).hex()
-        self.created: dict[str, Path] = {}  # stored name -> its mark, for files this transaction wrote
+        self.created: dict[str, str] = {}  # stored name -> its mark, for files this transaction wrote
         self.released: set[str] = set()
-        self.aside: dict[str, Path] = {}  # stored name -> where it waits (in .incoming/) for the commit
+        self.aside: dict[str, str] = {}  # stored name -> where it waits (in .incoming/) for the commit
         self.bytes_added = 0
         self.cap: int | None = None
 
-    def _mark(self, name: str) -> Path:
-        return incoming_dir(self.home) / f"{name}{MARK_SEPARATOR}{self.token}"
+    def _mark(self, name: str) -> str:
+        return os.path.join(self.store, INCOMING, f"{name}{MARK_SEPARATOR}{self.token}")
 
     # -- inside the transaction ------------------------------------------------------------
-    def stage(self, source: Path | int, original_name: str | None = None) -> Certificate:
+    def stage(self, source: Path | str | int, original_name: str | None = None) -> Certificate:
         """Store a certificate (a path, or a file already open for reading) and return what a record keeps of it."""
         if isinstance(source, int):
             fd, shown, close = source, original_name or "certificate", False
             _check_source(fd, shown)
         else:
             fd, _ = _open_source(source)
-            shown, close = str(source), True
-            original_name = original_name or source.name
+            shown, close = os.fspath(source), True
+            original_name = original_name or os.path.basename(shown)
         try:
             sha256, size = _source_hash(fd, shown)
             extension = stored_extension(original_name or "")
@@ -279,9 +303,9 @@ class FileChanges:
         by_content = sha256 + extension
         candidates = [by_content, *(name for name in self.named_by_content(sha256, size) if name != by_content)]
         for name in candidates:
-            if is_safe_stored_name(name) and _holds(certificates_dir(self.home) / name, sha256, size):
+            if is_safe_stored_name(name) and _holds(os.path.join(self.store, name), sha256, size):
                 return name
-        if os.path.lexists(certificates_dir(self.home) / by_content):
+        if os.path.lexists(os.path.join(self.store, by_content)):
             raise CpeError.failed(f"certificates/{by_content} exists but does not hold the content its name says "
                                   "(it was altered or is not a file); nothing was written: run 'cpe verify'")
         return None
@@ -294,7 +318,7 @@ class FileChanges:
                 f"the certificates would add more than {self.cap:,} bytes of new files to the ledger in one command "
                 f"(the cap; set CPE_IMPORT_MAX_BYTES to change it); nothing was written")
         mark = self._mark(name)
-        final = certificates_dir(self.home) / name
+        final = os.path.join(self.store, name)
         try:
             out = create_new_file(mark)
             try:
@@ -307,7 +331,7 @@ class FileChanges:
                                       "nothing was written: try again")
             os.link(mark, final)
             self.created[name] = mark
-            fsync_dir(certificates_dir(self.home))
+            fsync_dir(self.store)
         except BaseException as problem:
             if name not in self.created:
                 discard(mark)
@@ -327,11 +351,11 @@ class FileChanges:
             if self.owned(name):
                 continue
             if name in self.created:  # written by this transaction and not used after all
-                _remove_if_same(certificates_dir(self.home) / name, self.created.pop(name))
+                _remove_if_same(os.path.join(self.store, name), self.created.pop(name))
                 continue
             mark = self._mark(name)
             try:
-                os.rename(stored_path(self.home, name), mark)
+                os.rename(_stored_file(self.home, name), mark)
             except FileNotFoundError:
                 continue  # already gone (a damaged ledger): nothing to remove
             except OSError as problem:
@@ -341,10 +365,10 @@ class FileChanges:
     def undo(self) -> None:
         """Under the lock, before the rollback: remove what this transaction wrote, put back what it set aside."""
         for name, mark in self.created.items():
-            _remove_if_same(certificates_dir(self.home) / name, mark)
+            _remove_if_same(os.path.join(self.store, name), mark)
         for name, mark in self.aside.items():
             try:
-                os.link(mark, certificates_dir(self.home) / name)
+                os.link(mark, os.path.join(self.store, name))
             except FileExistsError:
                 pass
             except FileNotFoundError:
@@ -361,7 +385,7 @@ class FileChanges:
         self.aside.clear()
 
 
-def _remove_if_same(final: Path, mark: Path) -> None:
+def _remove_if_same(final: Path | str, mark: Path | str) -> None:
     """Remove ``final`` only if it is the file ``mark`` was linked from (never another command's copy), then the mark."""
     try:
         if os.path.samestat(os.lstat(final), os.lstat(mark)):
@@ -442,13 +466,12 @@ def recover_incoming(home: Path, is_referenced: Callable[[str], bool]) -> list[s
     return undone
 
 
-_CONTENT_NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]{1,10})?$")
-
-
 def _whole_copy(mark: Path, name: str) -> bool:
     """Whether a mark may be put back as ``name``: a file set aside whole, or a copy whose content is the
     SHA-256 its name says (a copy cut short by a kill is not)."""
-    named = _CONTENT_NAME.match(name)
+    import re  # recovery after a killed command only
+
+    named = re.fullmatch(r"([0-9a-f]{64})(\.[a-z0-9]{1,10})?", name)
     if named is None:
         return True
     try:
@@ -461,7 +484,7 @@ def remove_stored(home: Path, stored_name: str) -> None:
     discard(stored_path(home, stored_name))
 
 
-def discard(*paths: Path) -> None:
+def discard(*paths: Path | str) -> None:
     for path in paths:
         try:
             os.unlink(path)

@@ -294,7 +294,7 @@ class Ledger:
         self._begin_immediate(wait=True)
         if has_incoming(self.home_text):
             self._recover_incoming()  # a killed command's marks, settled before this one makes its own
-        changes = certificates.FileChanges(self.home, self.certificate_is_owned, self._stored_by_content)
+        changes = certificates.FileChanges(self.home_text, self.certificate_is_owned, self._stored_by_content)
         self._changes = changes
         certificates.activate(changes)
         try:
@@ -305,7 +305,7 @@ class Ledger:
             self._changes = None
         changes.committed()
 
-    def stage_certificate(self, source: Path | int, original_name: str | None = None) -> Certificate:
+    def stage_certificate(self, source: Path | str | int, original_name: str | None = None) -> Certificate:
         """Store a certificate file within the open write transaction (see ``certificates.FileChanges``)."""
         assert self._changes is not None, "stage_certificate runs inside write()"
         return self._changes.stage(source, original_name)
@@ -401,7 +401,7 @@ class Ledger:
                                  (stored_name, stored_name)).fetchone() is not None
 
     # -- writing ------------------------------------------------------
-    def add(self, record: Record, certificate_file: Path | None = None) -> AddResult:
+    def add(self, record: Record, certificate_file: Path | str | None = None) -> AddResult:
         """Add one record (and store its certificate) atomically."""
         with self.write():
             staged = self.stage_certificate(certificate_file) if certificate_file is not None else None

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import as_path
 from .. import output
 from ...core.environment import resolve_home, resolve_today
 from .ledger import view_of
@@ -20,12 +21,12 @@ PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files import in a blink: no bar
 
 
 def export_csv(*, preset=None, start=None, end=None, year=None, source="all", field=None, tags=None,
-               output_file: Path | None = None, force=False, raw=False, no_certificate=False, batch=None) -> None:
+               output_file: str | None = None, force=False, raw=False, no_certificate=False, batch=None) -> None:
     from ...ops.exporter import check_output, is_standard_output, write_csv_file, write_view_csv
     from ...store.ledger import open_ledger
 
     filters = view_of(preset, start, end, year, source, field, tags, no_certificate=no_certificate, batch=batch)
-    home = resolve_home()
+    home, output_file = resolve_home(), as_path(output_file)
     if is_standard_output(output_file):  # -, /dev/stdout: standard output, as without -o (no --force needed)
         output_file = None
     if output_file is not None:
@@ -44,7 +45,7 @@ def export_csv(*, preset=None, start=None, end=None, year=None, source="all", fi
 
 
 def export_zip(*, preset=None, start=None, end=None, year=None, source="all", field=None, tags=None,
-               output_file: Path | None = None, force=False, skip_missing=False, no_certificate=False,
+               output_file: str | None = None, force=False, skip_missing=False, no_certificate=False,
                batch=None) -> None:
     """The audit package. With ``--no-certificate`` it is still a package: ``manifest.csv`` alone, listing the
     records that lack a certificate (what to find before an audit), and ``cpe import`` reads it back."""
@@ -53,7 +54,7 @@ def export_zip(*, preset=None, start=None, end=None, year=None, source="all", fi
     from ...store.ledger import open_ledger
 
     filters = view_of(preset, start, end, year, source, field, tags, no_certificate=no_certificate, batch=batch)
-    home = resolve_home()
+    home, output_file = resolve_home(), as_path(output_file)
     to_stdout = is_standard_output(output_file)
     # Refusals first, so that a failed export creates nothing (not even the home).
     if output_file is not None and not to_stdout:
@@ -135,13 +136,14 @@ FORMATS = ("csv", "json", "zip")
 
 
 def import_records(*, file: str | None = None, source=None, dry_run=False, raw=False, as_json=False,
-                   certificates_dir: Path | None = None, maps=None, value_maps=None, delimiter=None,
-                   day_first=False, file_format=None, errors_file: Path | None = None,
+                   certificates_dir: str | None = None, maps=None, value_maps=None, delimiter=None,
+                   day_first=False, file_format=None, errors_file: str | None = None,
                    skip_missing=False, history=False, undo=False, yes=False) -> None:
     """``cpe import FILE|-``, or with ``--history`` the list of imports, or with ``--undo [BATCH]`` one taken
     back. FILE and the batch share the one argument; what does not fit the mode is an error, not ignored."""
     from ...core.errors import CpeError
 
+    certificates_dir, errors_file = as_path(certificates_dir), as_path(errors_file)
     if history or undo:
         given = locals()
         extra = [flag for name, flag in _IMPORT_OPTIONS.items() if given[name] not in (None, False, [])]

@@ -246,13 +246,13 @@ def _say_what_is_outside(ledger, filters, result, say=None) -> None:
 
 
 def add(*, title=None, credits=None, field_of_study=None, state=None, date=None, delivery_method=None,
-        provider=None, description=None, certificate: Path | None = None, tags=None, source="external",
+        provider=None, description=None, certificate: str | None = None, tags=None, source="external",
         no_input=False, as_json=False) -> None:
     """Validate (through the form on a terminal when something is missing), add, and report."""
     from ...ops.add import add_record
     from ..form import collect_record
 
-    home, today = resolve_home(), resolve_today()
+    home, today = resolve_home_text(), resolve_today()
     given = {"title": title, "credits": credits, "field_of_study": field_of_study, "state": state, "date": date,
              "delivery_method": delivery_method, "provider": provider, "description": description,
              "source": source, "tags": tags}

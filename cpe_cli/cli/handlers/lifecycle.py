@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import as_path
 from .. import output
 from ...core.environment import resolve_home, resolve_today
 from ...core.errors import CpeError
@@ -78,7 +79,7 @@ def show(*, record_id: int, as_json=False) -> None:
 
 
 def edit(*, record_id: int, title=None, credits=None, field_of_study=None, state=None, date=None,
-         delivery_method=None, provider=None, description=None, certificate: Path | None = None,
+         delivery_method=None, provider=None, description=None, certificate: str | None = None,
          remove_certificate=False, tags=None, untags=None, source=None, no_input=False, as_json=False) -> None:
     from ...ops import lifecycle
     from ...ops.edit import apply_edit, check_new_certificate, load_record
@@ -205,10 +206,10 @@ def verify(*, repair=False) -> None:
                    f"SHA-256, SQLite integrity ok, schema version {report.schema_version}.")
 
 
-def backup(*, file: Path, force=False) -> None:
+def backup(*, file: str, force=False) -> None:
     from ...ops.backup import create_backup
 
-    summary = create_backup(resolve_home(), file, force=force)
+    summary = create_backup(resolve_home(), as_path(file), force=force)
     for text in summary.warnings:
         output.warn(text)
     output.message(f"Backed up {output.plural(summary.records, 'record')}"
@@ -217,11 +218,11 @@ def backup(*, file: Path, force=False) -> None:
                    f"({summary.size:,} bytes).")
 
 
-def restore(*, file: Path, force=False) -> None:
+def restore(*, file: str, force=False) -> None:
     from ...ops.restore import restore_backup
 
     home = resolve_home(check_database=False)  # restore replaces whatever is there, a damaged cpe.db included
-    summary = restore_backup(home, file, resolve_today(), force=force)
+    summary = restore_backup(home, as_path(file), resolve_today(), force=force)
     for text in summary.warnings:
         output.warn(text)
     replaced = f", replacing {summary.replaced}" if summary.replaced else ""
