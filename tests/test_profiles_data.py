@@ -27,7 +27,7 @@ def test_the_stored_data_gives_the_profile_the_file_gives(profile_id):
 
 
 def test_a_file_changed_since_the_build_is_read_with_toml(monkeypatch):
-    monkeypatch.setitem(profiles_data.SOURCES, "ny", 0)
+    monkeypatch.setitem(profiles_data.SOURCES, "ny", "# the file as it was\n")
     monkeypatch.setitem(profiles_data.DATA, "ny", {"schema": 1, "id": "ny", "name": "stale", "period": {"months": 1}})
     builtin = getattr(profiles._builtin, "__wrapped__", profiles._builtin)
     assert builtin("ny").name != "stale"

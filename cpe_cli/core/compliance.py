@@ -27,17 +27,20 @@ Speed matters (``cpe status`` on a 1,000,000-record ledger, issue 11
 bisected slice; group membership is computed once per distinct (field,
 method, tags) signature, not per record; and sums without an order-dependent
 cap run inside ``sum``/``itertools.compress`` rather than a Python loop.
+Above all the engine is given few rows: ``counts`` lists the sums it takes,
+so that ``ops.compliance.entries_for`` reads sums per window segment and
+signature instead of records, and records one by one only where their order
+decides.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import compress, islice, repeat
 from operator import and_, itemgetter, le
-from typing import NamedTuple
 
 from .errors import CpeError
 from .profiles import FIELD_SETS, Group, Profile, Rule
@@ -48,27 +51,31 @@ _ONE_DAY = timedelta(days=1)
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-class Entry(NamedTuple):
+# Results and entries are ``collections.namedtuple`` subclasses, not dataclasses or ``typing.NamedTuple``:
+# ``cpe status`` imports this module on every run, and ``dataclasses`` (with ``inspect``, ``ast``, ``dis``)
+# and ``typing`` cost 20-50 ms to import where ``collections`` is already loaded. They compare by value
+# (the tests compare a fast evaluation with a record-by-record one) and are immutable.
+
+
+class Entry(namedtuple("Entry", "id completed_on credits field_of_study delivery_method tags",
+                       defaults=(frozenset(),))):
     """One ledger record as the engine needs it.
 
-    A NamedTuple rather than a dataclass: storage may build a million of
-    them, and a tuple is several times cheaper to create. Any 6-tuple in this
-    order is accepted (a database row, for instance); ``tags`` should be a
-    frozenset or tuple (it is used as part of a cache key). Rows may also be
-    aggregates (several records of the same date and signature with credits
-    summed): consecutive records of one signature count the same merged.
+    A tuple rather than a class with a ``__dict__``: storage may build a
+    million of them, and a tuple is several times cheaper to create. Any
+    6-tuple in this order is accepted (a database row, for instance); ``tags``
+    should be a frozenset or tuple (it is used as part of a cache key). Rows
+    may also be aggregates (several records of one signature with credits
+    summed, dated the first day they cover): ``ops.compliance.entries_for``
+    says when that gives the figures of the records one by one.
     """
 
-    id: int
-    completed_on: date
-    credits: Decimal
-    field_of_study: str
-    delivery_method: str
-    tags: frozenset[str] = frozenset()
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class RequirementStatus:
+class RequirementStatus(namedtuple("RequirementStatus", "id name window_start window_end required earned counted met "
+                                                        "exact note cut_by option closed",
+                                   defaults=((), None, False))):
     """One requirement of the current period, evaluated.
 
     ``earned`` is the window's hours in the rule's group before caps,
@@ -76,22 +83,11 @@ class RequirementStatus:
     counting), attributed to the first cap (profile order) that stopped them,
     so the cuts add up to ``earned - counted``. ``option`` is the any_of option
     reported. ``exact`` is false when the rule, or a cap applying to it, is an
-    approximation; ``note`` says how.
+    approximation; ``note`` says how. ``closed``: the window ended before the
+    evaluation date, so nothing earned now counts for it.
     """
 
-    id: str
-    name: str
-    window_start: date
-    window_end: date
-    required: Decimal
-    earned: Decimal
-    counted: Decimal
-    met: bool
-    exact: bool
-    note: str
-    cut_by: tuple[tuple[str, Decimal], ...] = ()
-    option: str | None = None
-    closed: bool = False  # the window ended before the evaluation date: nothing earned now counts for it
+    __slots__ = ()
 
     @property
     def missed(self) -> bool:
@@ -103,19 +99,11 @@ class RequirementStatus:
         return max(self.required - self.counted, ZERO)
 
 
-@dataclass(frozen=True)
-class ProfileStatus:
+class ProfileStatus(namedtuple("ProfileStatus", "id name period_start period_end days_left met hours_needed "
+                                                "requirements notes")):
     """A profile's verdict for the period containing the evaluation date."""
 
-    id: str
-    name: str
-    period_start: date
-    period_end: date
-    days_left: int
-    met: bool
-    hours_needed: Decimal
-    requirements: tuple[RequirementStatus, ...]
-    notes: tuple[str, ...]
+    __slots__ = ()
 
 
 # ---------------------------------------------------------------- month arithmetic
@@ -197,12 +185,16 @@ def period_for(profile: Profile, as_of: date, period_end: date | None = None) ->
 # ---------------------------------------------------------------- the plan: windows per requirement
 
 
-@dataclass(frozen=True)
 class _Window:
-    id: str
-    rule: Rule
-    start: date
-    end: date
+    """A requirement's window: ``id`` is the rule's, or ``RULE@END`` for each year of a per-year rule.
+
+    Internal values are plain classes with ``__slots__``: a ``namedtuple`` costs about 0.15 ms to create at
+    import (it compiles its ``__new__``), and nothing compares or unpacks these."""
+
+    __slots__ = ("id", "rule", "start", "end")
+
+    def __init__(self, id: str, rule: Rule, start: date, end: date):
+        self.id, self.rule, self.start, self.end = id, rule, start, end
 
 
 def _windows(profile: Profile, reference: date, offset: int, declared) -> list[_Window]:
@@ -270,11 +262,13 @@ class _Signatures(dict):
         return mask
 
 
-@dataclass(frozen=True)
 class _Cap:
-    id: str
-    bit: int
-    room: Decimal
+    """A cap as a count applies it: its id, the bit of its group and its room."""
+
+    __slots__ = ("id", "bit", "room")
+
+    def __init__(self, id: str, bit: int, room: Decimal):
+        self.id, self.bit, self.room = id, bit, room
 
 
 class _Ledger:
@@ -374,6 +368,49 @@ def _caps_note(rule_note: str, caps: list[Rule]) -> tuple[bool, str]:
     return all(cap.exact for cap in caps), " ".join(notes)
 
 
+def _plan(profile: Profile, as_of, period_end, declared) -> tuple:
+    """(as_of, declared, period start, period end, windows, caps by target): what an evaluation works from."""
+    as_of = _plain_date(as_of, "the evaluation date")
+    declared = frozenset(declared)
+    reference = _reference(profile, period_end)
+    offset = _period_offset(reference, profile.months, as_of)
+    start = add_months(reference, offset - profile.months) + _ONE_DAY
+    end = add_months(reference, offset)
+    return as_of, declared, start, end, _windows(profile, reference, offset, declared), _active_caps(profile, declared)
+
+
+class Count:
+    """One sum ``evaluate`` takes over the records: those dated ``start`` to ``end`` (the window, cut at the
+    evaluation date) in ``group`` (a ``Group``; None: every record), limited by ``caps`` (the capped groups,
+    in the order the caps apply: profile order) with ``rooms`` (hours, one per cap)."""
+
+    __slots__ = ("start", "end", "group", "caps", "rooms")
+
+    def __init__(self, start: date, end: date, group: Group | None, caps: tuple, rooms: tuple):
+        self.start, self.end, self.group, self.caps, self.rooms = start, end, group, caps, rooms
+
+
+def counts(profile: Profile, as_of: date, period_end: date | None = None, declared=frozenset()) -> list[Count]:
+    """Every count ``evaluate`` makes for the period containing ``as_of``: each min rule's window and each
+    any_of option's, with the caps limiting it; windows starting after ``as_of`` count nothing and are left
+    out. Storage reads what these need and no more (``ops.compliance.entries_for``)."""
+    as_of, declared, _, _, windows, limits = _plan(profile, as_of, period_end, declared)
+    planned: list[Count] = []
+    for window in windows:
+        stop = min(window.end, as_of)
+        if stop < window.start:
+            continue
+        rule = window.rule
+        targets = [(rule.hours, rule.in_group, (rule.id, None))] if rule.kind == "min" else \
+            [(option.hours, option.in_group, (rule.id, option.id)) for option in rule.options]
+        for hours, group, target in targets:
+            caps = limits.get(target, [])
+            planned.append(Count(window.start, stop, profile.group(group) if group else None,
+                                 tuple(profile.group(cap.in_group) for cap in caps),
+                                 tuple(cap_room(cap, hours) for cap in caps)))
+    return planned
+
+
 def evaluate(profile: Profile, entries, *, as_of: date, period_end: date | None = None,
              declared=frozenset()) -> ProfileStatus:
     """Evaluate ``profile`` on ``entries`` for the period containing ``as_of``.
@@ -383,15 +420,7 @@ def evaluate(profile: Profile, entries, *, as_of: date, period_end: date | None 
     ledger is correct, only slower. ``declared``: the words given with
     ``--declare``; a rule whose ``applies_if`` names none of them is left out.
     """
-    as_of = _plain_date(as_of, "the evaluation date")
-    declared = frozenset(declared)
-    reference = _reference(profile, period_end)
-    offset = _period_offset(reference, profile.months, as_of)
-    start = add_months(reference, offset - profile.months) + _ONE_DAY
-    end = add_months(reference, offset)
-    windows = _windows(profile, reference, offset, declared)
-    limits = _active_caps(profile, declared)
-
+    as_of, declared, start, end, windows, limits = _plan(profile, as_of, period_end, declared)
     used = []
     for window in windows:
         used.append(window.rule.in_group)
@@ -560,5 +589,5 @@ def explain(profile: Profile, declared=frozenset(), *, as_of: date | None = None
     return described
 
 
-__all__ = ["Entry", "RequirementStatus", "ProfileStatus", "add_months", "period_for", "evaluation_span",
-           "evaluate", "explain", "describe_group", "describe_period", "hours_text"]
+__all__ = ["Entry", "RequirementStatus", "ProfileStatus", "Count", "add_months", "period_for", "evaluation_span",
+           "counts", "evaluate", "explain", "describe_group", "describe_period", "hours_text"]

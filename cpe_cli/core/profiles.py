@@ -16,11 +16,11 @@ Built-in profiles ship as TOML in ``cpe_cli/profiles``; a user's own live in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from collections import namedtuple
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import Path
 
 from . import catalog
 from .errors import CpeError
@@ -58,8 +58,14 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-@dataclass(frozen=True)
-class Group:
+# The values below are ``collections.namedtuple`` subclasses rather than frozen dataclasses: ``cpe status``
+# imports this module on every run, and ``dataclasses`` costs 15-40 ms to import (it pulls in ``inspect``,
+# ``ast``, ``dis`` and ``tokenize``) and about 1 ms per class to build, where ``collections`` is already
+# loaded. They are immutable, compare and hash by value like the dataclasses they replace; ``_replace``
+# stands in for ``dataclasses.replace``.
+
+
+class Group(namedtuple("Group", "name fields methods tags field_sets", defaults=((), (), (), ()))):
     """A named set of records: those whose field, delivery method OR any tag is listed.
 
     ``fields`` holds canonical catalog names (aliases and ``@technical`` /
@@ -67,30 +73,26 @@ class Group:
     keeps the shorthands as written, for ``cpe profile show``.
     """
 
-    name: str
-    fields: tuple[str, ...] = ()
-    methods: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    field_sets: tuple[str, ...] = ()
+    __slots__ = ()
 
     def contains(self, field_of_study: str, delivery_method: str, tags) -> bool:
         """Whether a record with this field, method and tags is in the group (any one suffices)."""
-        return (field_of_study in self.fields or delivery_method in self.methods
-                or any(tag in self.tags for tag in tags or ()))
+        if field_of_study in self.fields or delivery_method in self.methods:
+            return True
+        if tags and self.tags:  # most records have no tag, most groups read none: no generator for them
+            return any(tag in self.tags for tag in tags)
+        return False
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(namedtuple("Option", "id hours in_group name", defaults=(None, ""))):
     """One way to meet an ``any_of`` rule: a min rule of ``hours``, in ``in_group`` if given."""
 
-    id: str
-    hours: Decimal
-    in_group: str | None = None
-    name: str = ""
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(namedtuple("Rule", "id kind name hours percent in_group per lookback_months exact note cite applies_to "
+                              "applies_if options text",
+                      defaults=("", None, None, None, None, None, True, "", "", None, (), (), ""))):
     """One ``[[rule]]`` table. Which attributes are set depends on ``kind``.
 
     ``min``: ``hours`` (in ``in_group`` if set), over the period, each year
@@ -101,21 +103,7 @@ class Rule:
     ``applies_if`` empty means the rule always applies.
     """
 
-    id: str
-    kind: str
-    name: str = ""
-    hours: Decimal | None = None
-    percent: Decimal | None = None
-    in_group: str | None = None
-    per: str | None = None
-    lookback_months: int | None = None
-    exact: bool = True
-    note: str = ""
-    cite: str = ""
-    applies_to: tuple[str, ...] | None = None
-    applies_if: tuple[str, ...] = ()
-    options: tuple[Option, ...] = ()
-    text: str = ""
+    __slots__ = ()
 
     @property
     def is_requirement(self) -> bool:
@@ -127,26 +115,11 @@ class Rule:
         return not self.applies_if or any(word in declared for word in self.applies_if)
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(namedtuple("Profile", "id name months jurisdiction as_of sources notes anchor groups rules origin schema",
+                         defaults=(None, None, (), (), None, (), (), BUILT_IN, SCHEMA))):
     """A parsed, validated profile. ``origin`` is "built-in" or the path of the user's file."""
 
-    id: str
-    name: str
-    months: int
-    jurisdiction: str | None = None
-    as_of: date | None = None
-    sources: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    anchor: date | None = None
-    groups: tuple[Group, ...] = ()
-    rules: tuple[Rule, ...] = ()
-    origin: str = BUILT_IN
-    schema: int = SCHEMA
-    _groups_by_name: dict = field(init=False, repr=False, compare=False, hash=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "_groups_by_name", {g.name: g for g in self.groups})
+    __slots__ = ()
 
     @property
     def needs_period_end(self) -> bool:
@@ -154,7 +127,11 @@ class Profile:
         return self.anchor is None
 
     def group(self, name: str) -> Group:
-        return self._groups_by_name[name]
+        # A scan, not a dict kept beside the tuple: a profile has a handful of groups.
+        for group in self.groups:
+            if group.name == name:
+                return group
+        raise KeyError(name)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -385,6 +362,16 @@ def _checked_list(reader: _Reader, spec: dict, key: str, where: str, check) -> l
     return checked
 
 
+# The canonical names, taken as they are: ``match_field``/``match_delivery`` (aliases, case, near misses) cost
+# about a millisecond on their first call, and ``cpe status`` parses its profiles on every run.
+_FIELD_NAMES = frozenset(catalog.FIELD_NAMES)
+_METHOD_NAMES = frozenset(catalog.DELIVERY_NAMES)
+
+
+def _method(value: str) -> str:
+    return value if value in _METHOD_NAMES else match_delivery(value)
+
+
 def _parse_groups(reader: _Reader, raw) -> tuple[Group, ...]:
     table = reader.table(raw, "groups")
     groups: list[Group] = []
@@ -403,11 +390,14 @@ def _parse_groups(reader: _Reader, raw) -> tuple[Group, ...]:
                 field_sets.append(value)
                 fields.extend(FIELD_SETS[value])
                 continue
+            if value in _FIELD_NAMES:  # written as the catalog writes it: no matching needed
+                fields.append(value)
+                continue
             try:
                 fields.append(match_field(value))
             except CpeError as problem:
                 raise reader.fail(f"{where}.fields[{index}]", problem.message, near=f'"{value}"') from None
-        methods = _checked_list(reader, spec, "methods", where, match_delivery)
+        methods = _checked_list(reader, spec, "methods", where, _method)
         tags = _checked_list(reader, spec, "tags", where, normalize_tag)
         if not (fields or methods or tags):
             raise reader.fail(where, "lists no fields, methods or tags, so no record could be in it")
@@ -546,34 +536,26 @@ def _check_applies_to(reader: _Reader, rules: list[Rule]) -> None:
 
 # ---------------------------------------------------------------- loading
 
-_BUILTIN_DIR = Path(__file__).resolve().parent.parent / "profiles"
+_BUILTIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "profiles")
 
 
 @lru_cache(maxsize=None)
 def _builtin(profile_id: str) -> Profile:
     """One shipped profile, parsed on first use (``cpe status`` parses only the profiles it evaluates)."""
-    import zlib
-
     from . import profiles_data
 
-    path = _BUILTIN_DIR / f"{profile_id}.toml"
-    text = path.read_text(encoding="utf-8")
+    name = f"{profile_id}.toml"
+    with open(os.path.join(_BUILTIN_DIR, name), encoding="utf-8") as file:
+        text = file.read()
     # Read by TOML at build time while the file is as it was then (profiles_build.py); else read now.
-    data = profiles_data.DATA.get(profile_id) \
-        if zlib.crc32(text.encode("utf-8")) == profiles_data.SOURCES.get(profile_id) else None
-    profile = parse_profile(text, f"{BUILT_IN} {path.name}", data)
-    assert profile.id == profile_id, f"{path} declares id {profile.id!r}"
-    return _with_origin(profile, BUILT_IN)
+    data = profiles_data.DATA.get(profile_id) if text == profiles_data.SOURCES.get(profile_id) else None
+    profile = parse_profile(text, f"{BUILT_IN} {name}", data)
+    assert profile.id == profile_id, f"{name} declares id {profile.id!r}"
+    return profile._replace(origin=BUILT_IN)
 
 
 def _builtins() -> tuple[Profile, ...]:
     return tuple(_builtin(profile_id) for profile_id in BUILTIN_IDS)
-
-
-def _with_origin(profile: Profile, origin: str) -> Profile:
-    from dataclasses import replace
-
-    return replace(profile, origin=origin)
 
 
 def builtin_profiles() -> dict[str, Profile]:
@@ -581,10 +563,11 @@ def builtin_profiles() -> dict[str, Profile]:
     return {profile.id: profile for profile in _builtins()}
 
 
-def load_profile_file(path: Path) -> Profile:
-    """Read and parse one user profile file, naming it in every error."""
+def load_profile_file(path) -> Profile:
+    """Read and parse one user profile file (a ``str`` or ``Path``), naming it in every error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
     except UnicodeDecodeError:
         raise CpeError.invalid(f"profile {path}: not UTF-8 text; save the file as UTF-8") from None
     except OSError as problem:
@@ -592,24 +575,30 @@ def load_profile_file(path: Path) -> Profile:
     return parse_profile(text, str(path))
 
 
-def load_profiles(home: Path, wanted=None) -> dict[str, Profile]:
+def load_profiles(home, wanted=None) -> dict[str, Profile]:
     """Built-in profiles plus ``home/profiles/*.toml``; a user file overrides a built-in with the same id.
 
     Two user files declaring the same id are refused (which one wins would
     otherwise depend on file names); hidden files (editor back-ups) are skipped.
     With ``wanted`` (ids), only those built-ins are parsed (every user file
     still is: its id is inside it); the others are left out of the result.
+    ``home`` is a ``str`` or a ``Path``: the folder is read with ``os``, so
+    ``cpe status`` does not import ``pathlib`` for it.
     """
     if wanted is None:
         profiles = builtin_profiles()
     else:
         profiles = {profile_id: _builtin(profile_id) for profile_id in BUILTIN_IDS if profile_id in set(wanted)}
-    folder = Path(home) / "profiles"
-    if not folder.is_dir():
+    folder = os.path.join(home, "profiles")
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder)
+                       if entry.name.endswith(".toml") and not entry.name.startswith("."))
+    except OSError:  # no folder (or not one that can be listed): the built-ins alone, as before
         return profiles
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.toml")):
-        if path.name.startswith(".") or not path.is_file():
+    seen: dict[str, str] = {}
+    for name in names:
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
             continue
         profile = load_profile_file(path)
         if profile.id in seen:

@@ -14,19 +14,19 @@ show``. Read lazily: a plain ``--field tax`` never opens a profile.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from ..core.profiles import load_profiles
 from ..store import compliance as stored
 from ..store.ledger import DATABASE_NAME, open_ledger
 
 
-def tracked_field_groups(home: Path, tracked: list[str] | None = None) -> dict[str, tuple[str, ...]]:
+def tracked_field_groups(home, tracked: list[str] | None = None) -> dict[str, tuple[str, ...]]:
     """{name: fields} for the tracked profiles' field-only groups: ``profile:group`` always, and the bare
     group name when no two tracked profiles give it different fields. ``tracked``: the ids, when the caller
     has read them already (TAB completion, through ``store.peek``)."""
     if tracked is None:
-        if not (Path(home) / DATABASE_NAME).is_file():
+        if not os.path.isfile(os.path.join(home, DATABASE_NAME)):
             return {}
         with open_ledger(home, create=False) as ledger:
             tracked = [item.profile_id for item in stored.tracked_profiles(ledger)]

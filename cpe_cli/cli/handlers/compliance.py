@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .. import output
-from ...core.environment import resolve_home, resolve_today
+from ...core.environment import resolve_home, resolve_home_text, resolve_today
 from ...core.errors import INVALID_INPUT, STATUS_SHORT
 
 BAR_WIDTH = 20
@@ -41,7 +41,7 @@ def _tracking_words(listed) -> str:
 def profile_list(*, as_json=False) -> None:
     from ...ops.compliance import list_profiles
 
-    listed = list_profiles(resolve_home())
+    listed = list_profiles(resolve_home_text())
     if as_json:
         output.data_json([{
             "id": item.profile.id, "name": item.profile.name, "jurisdiction": item.profile.jurisdiction,
@@ -65,7 +65,7 @@ def profile_show(*, profile_id: str, as_json=False) -> None:
     from ...ops.compliance import show_profile
 
     today = resolve_today()
-    item = show_profile(resolve_home(), profile_id)
+    item = show_profile(resolve_home_text(), profile_id)
     profile, tracked = item.profile, item.tracked
     declared = tracked.declared if tracked else frozenset()
     period_end = tracked.period_end if tracked else None
@@ -122,7 +122,7 @@ def status(*, profile_ids=None, as_of=None, period_end=None, declare=None, as_js
 
     if warn_days is not None and warn_days < 0:
         raise CpeError.invalid(f"--warn-days {warn_days} is negative")
-    home = resolve_home()
+    home = resolve_home_text()  # a str: the read path needs no pathlib (ops.compliance)
     when, results = evaluate(home, resolve_today(), as_of=as_of, profile_ids=profile_ids, period_end=period_end,
                              declared=declare)
     if not results:
