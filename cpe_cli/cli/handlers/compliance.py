@@ -188,7 +188,7 @@ def _verdict(requirement) -> str:
 
 
 def _status_text(item) -> str:
-    import shutil
+    from ..terminal import terminal_size
 
     status = item.status
     lines = [f"{status.name} ({status.id}): {status.period_start.isoformat()} to {status.period_end.isoformat()}, "
@@ -198,7 +198,7 @@ def _status_text(item) -> str:
     number_width = max((len(text) for text in numbers), default=0)
     verdicts = [_verdict(r) + ("" if r.exact else " ≈") for r in status.requirements]
     # The bar takes what the terminal leaves (at most BAR_WIDTH, at least 5): a line never wraps at 80 columns.
-    columns = shutil.get_terminal_size((100, 24)).columns
+    columns = terminal_size((100, 24))[0]
     used = 2 + 2 + width + 2 + number_width + 2 + 2 + max((len(v) for v in verdicts), default=0)
     bar_width = max(5, min(BAR_WIDTH, columns - 1 - used))
     approximate = []
@@ -230,10 +230,11 @@ def _status_text(item) -> str:
 def _wrapped(texts, first: str, rest: str) -> list[str]:
     """Notes wrapped to the terminal (at most 100 columns), so they read at 80 columns too; a word (an
     address) longer than the line stays whole."""
-    import shutil
     import textwrap
 
-    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    from ..terminal import terminal_size
+
+    width = min(terminal_size((100, 24))[0], 100)
     return [line for text in texts
             for line in textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
                                       break_long_words=False, break_on_hyphens=False)]
