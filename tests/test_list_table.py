@@ -97,23 +97,23 @@ def test_a_long_table_goes_through_the_pager(ledger, tmp_path):
 
 
 def test_without_a_pager_a_terminal_gets_a_screenful_of_the_newest_rows(cpe, tmp_path):
-    """25 records on a 20-line terminal: --no-pager shows the newest 11 (20 less the title, header, caption and
-    notes) and says how to see the rest; through a pager, all 25 (up to 1,000)."""
+    """25 records on a 24-line terminal: --no-pager shows the newest 13 (24 less the title, header, caption,
+    notes and the prompt) and says how to see the rest; through a pager, all 25 (up to 1,000)."""
     for day in range(1, 26):
         assert cpe(*add_args(title=f"Course of day {day}", date=f"2026-03-{day:02d}")).exit_code == 0
-    env = {**os.environ, "TERM": "dumb", "LINES": "20", "COLUMNS": "120"}
+    env = {**os.environ, "TERM": "dumb", "LINES": "24", "COLUMNS": "120"}
     child = pexpect.spawn(installed_cpe(), ["list", "--preset", "all", "--no-pager"], env=env, encoding="utf-8",
-                          dimensions=(20, 120), timeout=20)
+                          dimensions=(24, 120), timeout=20)
     direct = child.read()
     child.close()
     assert child.exitstatus == 0, direct
     shown = re.findall(r"Course of day (\d+)", direct)
-    assert shown == [str(day) for day in range(25, 14, -1)], direct
-    assert "showing the newest 11 of 25 records (a screenful: without a pager); --limit 0 shows all" in direct
+    assert shown == [str(day) for day in range(25, 12, -1)], direct
+    assert "showing the newest 13 of 25 records (a screenful; --limit 0 shows all)" in direct
     assert "25 records" in direct  # the caption still covers the whole view
     captured = tmp_path / "paged.txt"
     child = pexpect.spawn(installed_cpe(), ["list", "--preset", "all"], env={**env, "CPE_PAGER": f"cat > {captured}"},
-                          encoding="utf-8", dimensions=(20, 120), timeout=20)
+                          encoding="utf-8", dimensions=(24, 120), timeout=20)
     notes = child.read()
     child.close()
     assert len(re.findall(r"Course of day (\d+)", captured.read_text())) == 25 and "showing" not in notes

@@ -141,8 +141,9 @@ def _filters_json(filters) -> dict:
 LIST_FORMATS = ("table", "csv", "json")
 TERMINAL_LIMIT = 1000  # rows a paged table shows by default; nobody reads more, and the total covers them all
 # Lines of an unpaged table that are not rows: the title, a blank line, the header and its rule, a blank line, the
-# caption, and up to three notes (outside the window, rows not shown, columns not shown).
-LIST_CHROME_LINES = 9
+# caption, up to three notes (outside the window, rows not shown, columns not shown), one of them wrapped, and the
+# shell's prompt after it (a wrapped row takes more: the title may then scroll off, the rows do not).
+LIST_CHROME_LINES = 11
 SCREEN_ROWS_MIN = 10
 
 
@@ -223,9 +224,12 @@ def list_records(*, preset=None, start=None, end=None, year=None, source="all", 
             _say_what_is_outside(ledger, filters, result)
             if limit and result.count > limit:
                 which = "newest" if sort is None and not reverse else "first"
-                why = " (a screenful: without a pager)" if screenful else ""
-                output.warn(f"showing the {which} {limit:,} of {result.count:,} records{why}; --limit 0 shows all, "
-                            "--format csv exports them")
+                if screenful:
+                    output.warn(f"showing the newest {limit:,} of {result.count:,} records (a screenful; "
+                                "--limit 0 shows all)")
+                else:
+                    output.warn(f"showing the {which} {limit:,} of {result.count:,} records; --limit 0 shows all, "
+                                "--format csv exports them")
 
 
 def _say_why_empty(ledger, filters, result) -> None:
