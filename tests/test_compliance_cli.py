@@ -259,7 +259,7 @@ FIELDS = ["Taxes", "Personal Development", "Regulatory Ethics", "Accounting", "C
 METHODS = ["Group Live", "Nano Learning", "QAS Self Study"]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.integers(0, 5 * 365), st.integers(20, 3000), st.sampled_from(FIELDS),
                                st.sampled_from(METHODS), st.sampled_from(["", "fraud", "tx-ethics", "fl-ethics", "tx-certification",
                                                         "il-instruction", "il-authorship"])),
@@ -347,7 +347,7 @@ applies_to = ["total", "yearly", "pick", "taxes"]
 """]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.integers(0, 3 * 365), st.integers(20, 1500), st.sampled_from(FIELDS),
                                st.sampled_from(METHODS), st.sampled_from(["", "", "fraud"])), min_size=8, max_size=80),
        as_of=st.integers(365, 4 * 365), day=st.integers(1, 31), order=st.permutations(CAPS))

@@ -257,7 +257,7 @@ _CHANGES = st.lists(st.tuples(st.integers(1, 8), st.sampled_from(sorted(_VALUES)
     lambda pick: st.tuples(st.just(pick[0]), st.just(pick[1]), _VALUES[pick[1]])), min_size=1, max_size=5)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(changes=_CHANGES)
 def test_the_one_read_and_the_slow_read_find_the_same_on_any_ledger(changes):
