@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cpe_cli.cli.terminal import terminal_size
 from cpe_cli.core.credits import _is_plain_decimal
-from cpe_cli.core.environment import _as_path_reads, home_text
+from cpe_cli.core.environment import as_path_reads, home_text
 from cpe_cli.core.matching import normalize
 from cpe_cli.core.periods import _digits_joined
 
@@ -53,7 +53,7 @@ def test_normalize_is_the_old_pattern(text):
 @settings(max_examples=400)
 @given(st.text(alphabet=st.sampled_from("/.a~ "), max_size=14))
 def test_a_home_reads_as_its_path_would(text):
-    assert _as_path_reads(text) == str(Path(text))
+    assert as_path_reads(text) == str(Path(text))
 
 
 def test_cpe_home_is_named_as_pathlib_names_it():

@@ -84,7 +84,10 @@ def _convert(kind: str, text: str):
 
         if os.path.exists(text) and not os.access(text, os.R_OK):
             return None  # Click refuses an unreadable path with its own usage error
-        return text  # as the Typer route hands it over (app.command turns Typer's Path into this text)
+        from ..core.environment import as_path_reads
+
+        # As the Typer route hands it over: Click makes a Path ('' reads '.'), app.command turns it into text.
+        return as_path_reads(text)
     if kind.startswith("int["):
         try:
             number = int(text)

@@ -23,7 +23,7 @@ def home_text(environ: Mapping[str, str] | None = None) -> str:
     A ``CPE_HOME`` set to nothing (``CPE_HOME= cpe ...``, an unset variable in a script) is refused rather
     than read as ``~/.cpe``: the user meant some other ledger. A string, so that ``cpe total`` and TAB
     completion find the ledger without importing ``pathlib`` (5-10 ms); it reads as ``str(Path(...))`` of the
-    same folder would (``_as_path_reads``), so every message names the folder alike whichever form made it.
+    same folder would (``as_path_reads``), so every message names the folder alike whichever form made it.
     """
     env = os.environ if environ is None else environ
     configured = env.get("CPE_HOME")
@@ -32,10 +32,10 @@ def home_text(environ: Mapping[str, str] | None = None) -> str:
     if not configured.strip():
         raise CpeError.invalid("CPE_HOME is set but empty; set it to the ledger's folder, or unset it to use "
                                "~/.cpe")
-    return _as_path_reads(os.path.expanduser(configured.strip()))
+    return as_path_reads(os.path.expanduser(configured.strip()))
 
 
-def _as_path_reads(text: str) -> str:
+def as_path_reads(text: str) -> str:
     """``text`` as ``str(pathlib.Path(text))`` gives it on POSIX: repeated slashes and ``.`` parts dropped, no
     trailing slash, ``..`` kept (unlike ``os.path.normpath``: through a symlink, ``a/..`` is not ``.``)."""
     if os.sep != "/":  # pragma: no cover - cpe's terminal handling is POSIX; keep pathlib's own rules there
