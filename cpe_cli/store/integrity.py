@@ -108,15 +108,6 @@ def record_certificates(ledger: Ledger) -> list[tuple[int, Certificate]]:
                 "WHERE certificate_stored IS NOT NULL"))]
 
 
-def stored_rows(ledger: Ledger) -> Iterator[tuple]:
-    """Every record as stored, by id, streamed: (id, title, credits, credits_hundredths, field_of_study, state,
-    completed_on, delivery_method, provider, description, source, tags), the raw values (no conversion, so
-    that verify sees what is really there)."""
-    yield from ledger.conn.execute(
-        "SELECT id, title, credits, credits_hundredths, field_of_study, state, completed_on, delivery_method, "
-        "provider, description, source, tags FROM records ORDER BY id")
-
-
 def record_count(ledger: Ledger) -> int:
     return ledger.conn.execute("SELECT count(*) FROM records").fetchone()[0]
 
@@ -141,7 +132,7 @@ def _literal(value: str) -> str:
 
 def rows_to_check(ledger: Ledger, today: str, *, fields, methods, states, sources, title_max: int,
                   provider_max: int, description_max: int) -> Iterator[tuple]:
-    """The records (``stored_rows``' shape, by id) that SQL cannot prove are as ``cpe add`` would store them today.
+    """The records (by id, raw: id, title, credits, credits_hundredths, field, state, date, method, provider, description, source, tags) that SQL cannot prove are as ``cpe add`` would store them today.
 
     One pass over the table with a conservative test: a row passes only if every column is in the form the
     rules keep unchanged (printable ASCII texts without spaces at the ends, a listed field, method, state
@@ -391,7 +382,7 @@ class RecordRead:
                            totals, self._kept)
 
     def rows_with(self, values: dict[str, list]) -> Iterator[tuple]:
-        """The records (``stored_rows``' shape, by id) holding any of ``values`` ({column: stored values, None
+        """The records (by id, raw: id, title, credits, credits_hundredths, field, state, date, method, provider, description, source, tags) holding any of ``values`` ({column: stored values, None
         included; for credits, (credits, hundredths) pairs}), read in the snapshot of the facts.
 
         The values are matched by their ``hex()``: ``json_each`` would cut a text at a NUL character, and such a
