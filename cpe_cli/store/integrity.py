@@ -132,7 +132,8 @@ def _literal(value: str) -> str:
 
 def rows_to_check(ledger: Ledger, today: str, *, fields, methods, states, sources, title_max: int,
                   provider_max: int, description_max: int) -> Iterator[tuple]:
-    """The records (by id, raw: id, title, credits, credits_hundredths, field, state, date, method, provider, description, source, tags) that SQL cannot prove are as ``cpe add`` would store them today.
+    """The records that SQL cannot prove are as ``cpe add`` would store them today, by id, raw: (id, title,
+    credits, credits_hundredths, field, state, date, method, provider, description, source, tags).
 
     One pass over the table with a conservative test: a row passes only if every column is in the form the
     rules keep unchanged (printable ASCII texts without spaces at the ends, a listed field, method, state
@@ -382,7 +383,8 @@ class RecordRead:
                            totals, self._kept)
 
     def rows_with(self, values: dict[str, list]) -> Iterator[tuple]:
-        """The records (by id, raw: id, title, credits, credits_hundredths, field, state, date, method, provider, description, source, tags) holding any of ``values`` ({column: stored values, None
+        """The records, by id, raw (id, title, credits, credits_hundredths, field, state, date, method, provider,
+        description, source, tags), holding any of ``values`` ({column: stored values, None
         included; for credits, (credits, hundredths) pairs}), read in the snapshot of the facts.
 
         The values are matched by their ``hex()``: ``json_each`` would cut a text at a NUL character, and such a
