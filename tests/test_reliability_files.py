@@ -256,12 +256,12 @@ def test_a_ledger_locked_longer_than_the_timeout(home, seeded, tmp_path, args):
     holder = _hold(home, exclusive_mode=False)
     try:
         started = time.monotonic()
-        result = run(*[arg.replace("{csv}", str(csv_file)) for arg in args], env={"CPE_BUSY_TIMEOUT": "0.5"})
+        result = run(*[arg.replace("{csv}", str(csv_file)) for arg in args], env={"CPE_BUSY_TIMEOUT": "0.2"})
         waited = time.monotonic() - started
-        refused(result, 1, "is locked by another program (waited 0.5 s); try again when it has finished")
-        assert 0.5 <= waited < 20
+        refused(result, 1, "is locked by another program (waited 0.2 s); try again when it has finished")
+        assert 0.2 <= waited < 20
         # While only the write lock is held, reading works (WAL): list and total still answer.
-        assert run("total", "--preset", "all", env={"CPE_BUSY_TIMEOUT": "0.5"}).stdout == "3.5\n"
+        assert run("total", "--preset", "all", env={"CPE_BUSY_TIMEOUT": "0.2"}).stdout == "3.5\n"
     finally:
         holder.close()
     assert snapshot(home) == before
@@ -272,7 +272,7 @@ def test_a_ledger_locked_even_for_readers(home, seeded):
     holder = _hold(home, exclusive_mode=True)
     try:
         for args in (["list"], ["total"], add_args(title="New")):
-            refused(run(*args, env={"CPE_BUSY_TIMEOUT": "0.5"}), 1, "is locked by another program (waited 0.5 s)")
+            refused(run(*args, env={"CPE_BUSY_TIMEOUT": "0.2"}), 1, "is locked by another program (waited 0.2 s)")
     finally:
         holder.close()
     assert snapshot(home) == before
