@@ -168,6 +168,18 @@ def snapshot(home: Path) -> dict[str, str]:
     return state
 
 
+def change_database(home: Path, *statements: str) -> None:
+    """Run SQL on the ledger as another program would (the sqlite3 shell, a script), committed: the rows and
+    schema cpe must then notice."""
+    conn = sqlite3.connect(home / "cpe.db")
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def make_unreadable(path: Path, monkeypatch) -> None:
     """chmod 000 ``path``; where that does not stop this process (root reads everything), make ``os.open`` of it
     fail with EACCES as the kernel would for another user (in-process only: CliRunner, not a subprocess)."""

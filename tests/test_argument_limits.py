@@ -97,11 +97,22 @@ def test_a_pinned_today_out_of_range_is_refused(cpe, args, pinned):
     assert f"CPE_TODAY='{pinned}' is out of range" in only_error(result)
 
 
-@pytest.mark.parametrize("written", ["Jan 1 0001", "June 11, 0026", "1899-12-31", "06/11/0026", "0001-01-01"])
-def test_a_date_before_1900_is_refused_never_rewritten(cpe, home, written):
-    result = cpe(*add_args(date=written))
+# Values no record may hold, each refused by name before a ledger exists: a date before 1900 (never rewritten into
+# one after it), a title or provider that shows nothing.
+REFUSED_VALUES = [
+    *(pytest.param({"date": written}, f"date {written!r} is before 1900", id=f"date-{written}")
+      for written in ["Jan 1 0001", "June 11, 0026", "1899-12-31", "06/11/0026", "0001-01-01"]),
+    *(pytest.param({field: text}, f"{field} has no visible character", id=f"{field}-{text.encode('unicode_escape').decode()}")
+      for field in ["title", "provider"]
+      for text in ["\u200b", "\u200e", "\u200f\u200b", "\u2060", "\ufeff", " \u200b ", "\u2800"]),
+]
+
+
+@pytest.mark.parametrize(("values", "said"), REFUSED_VALUES)
+def test_a_value_no_record_may_hold_is_refused_by_name_and_creates_nothing(cpe, home, values, said):
+    result = cpe(*add_args(**values))
     assert result.exit_code == 2
-    assert f"date {written!r} is before 1900" in only_error(result)
+    assert said in only_error(result)
     assert not home.exists()
 
 
@@ -117,16 +128,7 @@ def test_a_period_end_past_the_calendar_is_refused(cpe):
     assert result.exit_code == 2 and "--period-end 9999-12-31 is too far ahead" in only_error(result)
 
 
-# -- titles that show nothing ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("text", ["\u200b", "\u200e", "\u200f\u200b", "\u2060", "\ufeff", " \u200b ", "\u2800"])
-@pytest.mark.parametrize("field", ["title", "provider"])
-def test_a_title_or_provider_without_a_visible_character_is_refused(cpe, home, field, text):
-    result = cpe(*add_args(**{field: text}))
-    assert result.exit_code == 2
-    assert f"{field} has no visible character" in only_error(result)
-    assert not home.exists()
-
+# -- titles that show nothing (refused: REFUSED_VALUES above) ------------------------------------------
 
 def test_invisible_characters_inside_visible_text_are_kept(cpe):
     record_id = add(cpe, title="Ethics\u200b for CPAs")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support import add_args, make_version_1_ledger, snapshot
+from support import add_args, make_version_1_ledger, snapshot, change_database
 
 
 def record(cpe, **overrides) -> int:
@@ -64,10 +63,7 @@ def test_tags_travel_through_csv_export_and_import(cpe, tmp_path, monkeypatch):
 
 def test_verify_reports_tags_not_stored_as_cpe_stores_them(cpe, home):
     record(cpe)
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("UPDATE records SET tags = 'Fraud' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    change_database(home, "UPDATE records SET tags = 'Fraud' WHERE id = 1")
     result = cpe("verify")
     assert result.exit_code == 1
     assert "record 1: today's rules refuse it" in result.stdout or "record 1: tags" in result.stdout

@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from support import (add_args, gnu_sparse_member, installed_cpe, only_error, read_members, snapshot,
+from support import (add_args, change_database, gnu_sparse_member, installed_cpe, only_error, read_members, snapshot,
                      with_database, write_archive, write_archive_with_raw)
 
 PDF = b"%PDF-1.4 hostile backups\n" * 30
@@ -113,20 +112,16 @@ def test_a_trash_row_cpe_add_would_refuse_is_refused(cpe, home, good, tmp_path):
 
 
 def test_verify_reports_a_trigger_added_to_the_ledger(cpe, home, good):
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("CREATE TRIGGER wipe AFTER INSERT ON records BEGIN DELETE FROM records WHERE id <> NEW.id; END")
-    conn.commit()
-    conn.close()
+    change_database(home,
+                    "CREATE TRIGGER wipe AFTER INSERT ON records BEGIN DELETE FROM records WHERE id <> NEW.id; END")
     result = cpe("verify")
     assert result.exit_code == 1
     assert "database: schema: trigger 'wipe' (on records) is not part of a cpe ledger" in result.stdout
 
 
 def test_export_zip_refuses_a_stored_name_outside_the_store_instead_of_streaming_it(home, good, tmp_path):
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("UPDATE records SET certificate_stored = '/dev/zero' WHERE certificate_stored IS NOT NULL")
-    conn.commit()
-    conn.close()
+    change_database(home,
+                    "UPDATE records SET certificate_stored = '/dev/zero' WHERE certificate_stored IS NOT NULL")
     started = time.monotonic()
     result = subprocess.run([installed_cpe(), "export", "zip", "--preset", "all", "--output",
                              str(tmp_path / "a.zip")], capture_output=True, text=True, timeout=60)

@@ -1,6 +1,5 @@
 """`cpe verify`: a whole ledger in one line; each kind of damage found, listed, exit 1; --repair."""
 
-import sqlite3
 
 import pytest
 
@@ -9,7 +8,7 @@ from cpe_cli.store import schema
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.records import build_record
 from cpe_cli.ops.verify import verify_ledger
-from support import corrupt_a_page, snapshot
+from support import corrupt_a_page, snapshot, change_database
 
 PDF = b"%PDF-1.5 certificate body\n" * 100
 
@@ -136,12 +135,9 @@ def test_a_damaged_data_page_is_found_by_the_integrity_check(home, today, tmp_pa
 
 
 def test_records_that_todays_rules_refuse_are_listed(cpe, ledger_with_files, home, monkeypatch):
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("UPDATE records SET field_of_study = 'Computer Science' WHERE id = 1")  # pre-2016 field
-    conn.execute("UPDATE records SET credits_hundredths = 300 WHERE id = 2")  # totals would be wrong
-    conn.execute("UPDATE records SET field_of_study = 'taxes' WHERE id = 3")  # accepted, but not as stored
-    conn.commit()
-    conn.close()
+    change_database(home, "UPDATE records SET field_of_study = 'Computer Science' WHERE id = 1",  # pre-2016 field
+                    "UPDATE records SET credits_hundredths = 300 WHERE id = 2",  # totals would be wrong
+                    "UPDATE records SET field_of_study = 'taxes' WHERE id = 3")  # accepted, but not as stored
     monkeypatch.setenv("CPE_TODAY", "2026-02-01")  # every record now dated in the future
     lines = cpe("verify").stdout.splitlines()
     assert lines[0].startswith("record 1: today's rules refuse it: unknown field of study 'Computer Science'")
@@ -160,10 +156,7 @@ def test_records_that_todays_rules_refuse_are_listed(cpe, ledger_with_files, hom
 
 
 def test_a_tampered_certificate_name_is_reported_and_never_opened(cpe, ledger_with_files, home):
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("UPDATE records SET certificate_stored = '../cpe.db' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    change_database(home, "UPDATE records SET certificate_stored = '../cpe.db' WHERE id = 1")
     lines = cpe("verify").stdout.splitlines()
     assert lines[0].startswith(f"stray file certificates/{ledger_with_files[1].name}")
     assert lines[1].startswith("record 1: certificate name '../cpe.db' is not one cpe gives a stored file")

@@ -15,7 +15,7 @@ import sqlite3
 
 import pytest
 
-from support import add_args, write_rows
+from support import add_args, write_rows, change_database
 
 _READS_RECORDS = re.compile(r"\b(?:main\.)?records\b(?:\s+(?:AS\s+)?(\w+))?", re.IGNORECASE)
 _NOT_ALIASES = {"where", "order", "group", "limit", "union", "set", "values", "join", "on", "inner", "left"}
@@ -116,10 +116,7 @@ def test_hot_queries_on_records_use_an_index(cpe, tmp_path, plans, group):
 def test_the_check_sees_a_full_scan(cpe, tmp_path, plans, home):
     """Without records_by_date, a window's total scans the table: the check above would fail."""
     _ledger_with_records(cpe, tmp_path)
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("DROP INDEX records_by_date")
-    conn.commit()
-    conn.close()
+    change_database(home, "DROP INDEX records_by_date")
     plans.plans.clear()
     cpe("total")  # verify would call the ledger damaged; the plan is what matters here
     assert plans.scans(), plans.plans

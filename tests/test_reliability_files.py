@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from support import add_args, installed_cpe, snapshot
+from support import add_args, installed_cpe, snapshot, change_database
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 16
 
@@ -218,11 +218,8 @@ def test_a_database_that_is_not_sqlite(home, seeded, tmp_path):
 
 def test_a_sqlite_database_that_is_not_a_ledger(home, tmp_path):
     home.mkdir(mode=0o700)
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("CREATE TABLE notes (text)")
-    conn.execute("INSERT INTO notes VALUES ('mine')")
-    conn.commit()
-    conn.close()
+    change_database(home, "CREATE TABLE notes (text)",
+                    "INSERT INTO notes VALUES ('mine')")
     _database_refusals(home, tmp_path, "is a SQLite database but not a cpe ledger")
 
 

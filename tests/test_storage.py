@@ -20,7 +20,7 @@ from cpe_cli.core.views import Filters
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.periods import preset_window
 from cpe_cli.core.records import build_record
-from support import snapshot
+from support import snapshot, change_database
 
 TODAY = date(2026, 6, 11)
 
@@ -94,10 +94,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_unchanged(home):
 
 def test_someone_elses_sqlite_database_is_refused_and_left_unchanged(home):
     home.mkdir(mode=0o700)
-    conn = sqlite3.connect(home / "cpe.db")
-    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
-    conn.commit()
-    conn.close()
+    change_database(home, "CREATE TABLE photos (id INTEGER PRIMARY KEY)")
     before = snapshot(home)
     with pytest.raises(CpeError, match="not a cpe ledger"):
         with open_ledger(home):

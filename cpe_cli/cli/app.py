@@ -407,8 +407,8 @@ def import_records(
              "(repeatable).")] = None,
     delimiter: Annotated[Optional[str], typer.Option(
         "--delimiter", metavar=",|;|tab", help="The CSV delimiter (default: detected from the header).")] = None,
-    day_first: Annotated[bool, typer.Option(
-        "--day-first", help="Read numeric dates as day/month/year (13/04/2026).")] = False,
+    day_first: Annotated[bool, typer.Option("--day-first",
+                                            help="Read numeric dates as day/month/year (13/04/2026).")] = False,
     file_format: Annotated[Optional[str], typer.Option(
         "--format", metavar="csv|json|zip",
         help="The file's format (default: detected; json reads an array or JSON Lines, zip an archive from "
