@@ -93,8 +93,11 @@ def run_cpe(*args: str, input: str | bytes | None = None, route: str | None = No
     return Result(code, out.getvalue(), err.getvalue())
 
 
-# A probe of what a cpe command imports: the console script's body, plus a snapshot of sys.modules written at exit
-# (after the command, before anything else is imported) to $CPE_TEST_MODULES_OUT.
+# The command as installed (pip only writes the Python into its first line).
+SCRIPT = Path(__file__).resolve().parent.parent / "bin" / "cpe"
+
+# A probe of what a cpe command imports: the script's own text, after a snapshot of sys.modules is set to be written
+# at exit (after the command, before anything else is imported) to $CPE_TEST_MODULES_OUT.
 MODULES_PROBE = r"""
 import atexit, os, sys
 
@@ -104,9 +107,7 @@ def _snapshot():
 
 atexit.register(_snapshot)
 sys.argv = ["cpe", *sys.argv[1:]]
-from cpe_cli.__main__ import main
-main()
-"""
+""" + SCRIPT.read_text(encoding="utf-8")
 
 
 def run_in_terminal(argv: list[str], env: dict[str, str], *, columns: int = 80, rows: int = 24,

@@ -4,7 +4,17 @@ import json
 import subprocess
 import sys
 
-from support import add_args
+from support import SCRIPT, add_args, installed_cpe
+
+
+def test_the_installed_command_is_the_scripts_own_text():
+    """pip installs bin/cpe as it is, its first line aside (the Python), rather than a generated entry point that
+    imports ``re`` before cpe starts; the start-up probes run that same text (support.MODULES_PROBE)."""
+    installed = open(installed_cpe(), encoding="utf-8").read().splitlines()
+    ours = SCRIPT.read_text(encoding="utf-8").splitlines()
+    assert installed[0].startswith("#!") and "python" in installed[0]
+    assert installed[1:] == ours[1:]
+    assert not any(line.startswith(("import re", "from re ")) for line in installed)
 
 
 def test_main_paths_through_the_installed_script(cpe_process, home):
