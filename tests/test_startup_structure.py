@@ -202,13 +202,13 @@ def test_completion_of_values_imports_nothing_on_its_forbidden_list(tmp_path, wo
 
 def test_completion_of_record_ids_reads_the_ledger_without_opening_it_as_commands_do(tmp_path, ledger_with_a_record):
     """``cpe show <TAB>`` answers from one read-only query (store.peek): not the Ledger class, its certificate
-    store and migrations, nor dataclasses (~30 ms of every TAB)."""
+    store and migrations, nor dataclasses (~30 ms of every TAB), nor the catalog and its decimals (~4 ms)."""
     env = {"_CPE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "cpe show "}
     result, modules = run_probe(tmp_path, [], env)
     assert result.returncode == 0, result.stderr
     assert "_cpe_values=('1')" in result.stdout
     assert loaded(modules, (*ALWAYS, "rich", "tomllib", "csv", "dataclasses", "cpe_cli.store.ledger",
-                            "cpe_cli.store.certificates")) == []
+                            "cpe_cli.store.certificates", "cpe_cli.core.catalog", "decimal")) == []
 
 
 def test_the_terminal_probe_sees_the_badge_drawn(tmp_path, ledger_with_a_record):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 
 def data(text: str) -> None:
@@ -90,7 +89,7 @@ def outside_window(outside) -> str:
             f"{'falls' if outside.count == 1 else 'fall'} outside this window; see them with --preset all-time")
 
 
-def credits(value: Decimal) -> str:
+def credits(value: "decimal.Decimal") -> str:
     """A credit amount as people read it: at least one decimal, never trailing noise (``4.0``, ``1.25``)."""
     from ..core.credits import format_total
 
