@@ -50,7 +50,8 @@ def test_fifty_five_jurisdictions_and_no_american_samoa():
     ("computer software and applications", "Computer Software & Applications"),
     ("Management Advisory Services", "Management Services"), ("accounting", "Accounting"),
     ("Accounting (Governmental)", "Accounting (Governmental)"), ("personnel/hr", None),
-    ("stat", "Statistics"), ("spec", "Specialized Knowledge"),
+    ("stat", "Statistics"), ("spec", "Specialized Knowledge"), ("IT", "Information Technology"),
+    ("hr", "Personnel/Human Resources"),
 ])
 def test_field_matching(typed, canonical):
     if canonical is None:
@@ -72,8 +73,18 @@ def test_ambiguous_field_lists_the_matches():
 def test_unknown_field_lists_what_is_accepted():
     with pytest.raises(CpeError) as raised:
         records.match_field("Astrology")
-    assert "unknown field of study 'Astrology'" in raised.value.message
+    assert "unknown field of study 'Astrology'; accepted: Accounting, " in raised.value.message  # nothing is close
     assert "Taxes" in raised.value.message
+
+
+@pytest.mark.parametrize("typed, suggested", [
+    ("taxs", "Taxes"), ("Acounting", "Accounting"), ("audting", "Auditing"), ("Regulatory Ehtics", "Regulatory Ethics"),
+    ("Personal Developement", "Personal Development"), ("Economcs", "Economics"),
+])
+def test_a_misspelled_field_is_answered_with_the_name_it_is_close_to(typed, suggested):
+    with pytest.raises(CpeError) as raised:
+        records.match_field(typed)
+    assert raised.value.message.startswith(f"unknown field of study {typed!r} (did you mean {suggested}?); accepted: ")
 
 
 @pytest.mark.parametrize("typed, canonical", [

@@ -95,7 +95,7 @@ def test_an_unknown_id_removes_nothing_even_with_known_ones(cpe, two_records, ho
     before = snapshot(home)
     result = cpe("rm", "1", "7", "--yes")
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: no record with id 7"
+    assert result.stderr.strip() == "Error: no record with id 7 ('cpe list' shows the ids)"
     assert snapshot(home) == before
 
 

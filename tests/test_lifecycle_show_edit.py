@@ -56,7 +56,7 @@ def test_show_prints_every_field_and_the_certificate(cpe, record_with_certificat
     assert result.exit_code == 0, result.stderr
     [stored] = stored_files(home)
     out = result.stdout
-    fields = [("Course/Seminar Title", "Ethics for CPAs"), ("CPE Credits", "2"),
+    fields = [("Course/Seminar Title", "Ethics for CPAs"), ("CPE Credits", "2.0"),
               ("Field of Study", "Regulatory Ethics (technical)"), ("State", "California (CA)"),
               ("Date", "2026-06-01"), ("Delivery Method", "Group Live"), ("Provider", "AICPA"),
               ("Source", "External (self-reported)"), ("Course Description", "Line one\n" + " " * 25 + "Line two"),
@@ -81,10 +81,10 @@ def test_show_json_has_the_list_keys_plus_certificate_details_and_times(cpe, rec
 def test_show_of_an_unknown_id_fails_without_creating_a_home(cpe, home):
     result = cpe("show", "7")
     assert result.exit_code == 1
-    assert result.stderr == "Error: no record with id 7\n"
+    assert result.stderr == "Error: no record with id 7 ('cpe list' shows the ids)\n"
     assert not home.exists()
     cpe(*add_args())
-    assert cpe("show", "7").stderr == "Error: no record with id 7\n"
+    assert cpe("show", "7").stderr == "Error: no record with id 7 ('cpe list' shows the ids)\n"
 
 
 def test_show_does_not_pass_terminal_escapes_through(home, today, cpe):
@@ -173,7 +173,7 @@ def test_edit_usage_errors(cpe, record_with_certificate, home, files):
     nothing = cpe("edit", "1")
     assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
     missing = cpe("edit", "9", "--credits", "1")
-    assert missing.exit_code == 1 and missing.stderr == "Error: no record with id 9\n"
+    assert missing.exit_code == 1 and missing.stderr == "Error: no record with id 9 ('cpe list' shows the ids)\n"
     assert snapshot(home) == before
 
 

@@ -150,8 +150,8 @@ CASES = [
     Case("add-certificate-missing", add(certificate="{in}/nowhere.pdf"), 2, "does not exist"),
     # edit
     Case("edit-unknown-id", ("edit", "999", "--credits", "2"), 1, "no record with id 999"),
-    Case("edit-id-zero", ("edit", "0", "--credits", "2"), 2, "0 is not in the range 1<=x<="),
-    Case("edit-id-huge", ("edit", "99999999999999999999", "--credits", "2"), 2, "is not in the range"),
+    Case("edit-id-zero", ("edit", "0", "--credits", "2"), 2, "0 is not a record id: ids are whole numbers from 1"),
+    Case("edit-id-huge", ("edit", "99999999999999999999", "--credits", "2"), 2, "99999999999999999999 is not a record id"),
     Case("edit-title-escape", ("edit", "1", "--title", ESCAPE), 2, "title contains a control character (U+001B)"),
     Case("edit-certificate-folder", ("edit", "1", "--certificate", "{in}/a-folder.pdf"), 2, "is a directory"),
     Case("edit-certificate-10-mib-plus-1", ("edit", "2", "--certificate", "{in}/big.pdf"), 2, "the limit is 10 MiB"),
@@ -197,8 +197,9 @@ CASES = [
     # rm
     Case("rm-unknown-id", ("rm", "999", "--yes"), 1, "no record with id 999"),
     Case("rm-one-unknown-of-two", ("rm", "1", "999", "--yes"), 1, "no record with id 999"),
-    Case("rm-id-zero", ("rm", "0", "--yes"), 2, "0 is not in the range 1<=x<="),
-    Case("rm-id-not-a-number", ("rm", "abc", "--yes"), 2, "'abc' is not a valid int"),
+    Case("rm-id-zero", ("rm", "0", "--yes"), 2, "0 is not a record id: ids are whole numbers from 1"),
+    Case("rm-id-not-a-number", ("rm", "abc", "--yes"), 2,
+         "'abc' is not a record id: ids are whole numbers from 1 ('cpe list' shows them)"),
     Case("rm-without-yes-in-a-script", ("rm", "1"), 2, "add --yes to remove without asking"),
     Case("rm-no-ids", ("rm", "--yes"), 2, "give the id of at least one record"),
     Case("rm-undo-with-ids", ("rm", "--undo", "1"), 2, "--undo takes no ids"),

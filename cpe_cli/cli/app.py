@@ -487,8 +487,8 @@ def rm(
     purge: Annotated[bool, typer.Option("--purge", help="Remove for good, skipping the trash (no undo).")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Bring back the last removal from the trash.")] = False,
 ) -> None:
-    """Remove records and their certificate files: to the trash for 30 days ('cpe rm --undo' brings the last
-    removal back), or with --purge for good. Asks first on a terminal; scripts pass --yes."""
+    """Move records, certificates included, to the trash for 30 days ('cpe rm --undo' brings the last removal
+    back), or with --purge remove them for good. Asks first on a terminal; scripts pass --yes."""
 
 
 @command(app, "verify", "lifecycle:verify")

@@ -42,9 +42,11 @@ class CpeGroup(TyperGroup):
                 data(problem.format_message())  # `cpe` alone asks for the help, not an error
                 return 0
             except click_exceptions.UsageError as problem:
-                message = problem.format_message()
-                if problem.ctx is not None and problem.ctx.command_path not in ("", "cpe"):
-                    message = f"{message} (see '{problem.ctx.command_path} --help')"
+                message = _record_id_problem(problem)
+                if message is None:
+                    message = problem.format_message()
+                    if problem.ctx is not None and problem.ctx.command_path not in ("", "cpe"):
+                        message = f"{message} (see '{problem.ctx.command_path} --help')"
                 return report(message, INVALID_INPUT)
             except click_exceptions.ClickException as problem:
                 return report(problem.format_message(), problem.exit_code or OPERATION_FAILED)
@@ -60,6 +62,21 @@ class CpeGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+# The record-id arguments (show, edit: ``record_id``; rm: ``record_ids``), an integer from 1 to SQLite's largest.
+_RECORD_ID_PARAMETERS = ("record_id", "record_ids")
+
+
+def _record_id_problem(problem) -> str | None:
+    """A record id Click refused ('abc', 0, -3), in words a user acts on rather than Click's ("'abc' is not a
+    valid int range", "0 is not in the range 1<=x<=9223372036854775807"); None for any other problem."""
+    from typer._click.exceptions import BadParameter
+
+    if not isinstance(problem, BadParameter) or getattr(problem.param, "name", None) not in _RECORD_ID_PARAMETERS:
+        return None
+    given = str(problem.message).split(" is not ", 1)[0]  # Click's message starts with the value given
+    return f"{given} is not a record id: ids are whole numbers from 1 ('cpe list' shows them)"
 
 
 def _use_plain_completion_classes() -> None:

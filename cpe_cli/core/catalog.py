@@ -63,7 +63,7 @@ FIELDS_OF_STUDY: tuple[FieldOfStudy, ...] = (
     FieldOfStudy("Computer Software & Applications", False, ("Computer Software and Applications",)),
     FieldOfStudy("Economics", True),
     FieldOfStudy("Finance", True),
-    FieldOfStudy("Information Technology", True),
+    FieldOfStudy("Information Technology", True, ("IT",)),
     FieldOfStudy("Management Services", True, ("Management Advisory Services",)),
     FieldOfStudy("Personal Development", False),
     FieldOfStudy("Personnel/Human Resources", False, ("Personnel Human Resources", "Human Resources", "HR")),

@@ -33,5 +33,14 @@ class CpeError(Exception):
     def failed(cls, message: str) -> "CpeError":
         return cls(message, OPERATION_FAILED)
 
+    @classmethod
+    def no_record(cls, record_id: int) -> "CpeError":
+        """The one wording of an id that names no record (show, edit, rm), with where the ids are."""
+        return cls(missing_record(record_id), OPERATION_FAILED)
+
     def __str__(self) -> str:
         return self.message
+
+
+def missing_record(record_id: int) -> str:
+    return f"no record with id {record_id} ('cpe list' shows the ids)"

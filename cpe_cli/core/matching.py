@@ -51,7 +51,19 @@ def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str) ->
         return by_word[0]
     if by_word:
         raise CpeError.invalid(f"{what} {value.strip()!r} is ambiguous; it matches: {', '.join(by_word)}")
-    raise CpeError.invalid(f"unknown {what} {value.strip()!r}; accepted: {', '.join(choices)}")
+    raise CpeError.invalid(f"unknown {what} {value.strip()!r}{_did_you_mean(wanted, spellings)}; "
+                           f"accepted: {', '.join(choices)}")
+
+
+def _did_you_mean(wanted: str, spellings: list[tuple[str, str]]) -> str:
+    """" (did you mean Taxes?)" for a misspelling ("taxs", "acounting") close to a name or alias; "" if none is.
+    Only on the way to an error, so ``difflib`` is imported there."""
+    from difflib import get_close_matches
+
+    by_spelling = {spelled: canonical for canonical, spelled in reversed(spellings)}
+    close = get_close_matches(wanted, list(by_spelling), n=3, cutoff=0.75)
+    names = list(dict.fromkeys(by_spelling[spelled] for spelled in close))
+    return f" (did you mean {' or '.join(names)}?)" if names else ""
 
 
 def _abbreviates(wanted: str, spelled: str) -> bool:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core.credits import increment_warning
-from ..core.errors import CpeError
+from ..core.errors import CpeError, missing_record
 from ..core.periods import preset_window
 from ..core.records import StoredRecord, build_record
 from ..core.views import Filters
@@ -32,10 +32,6 @@ class Edited:
     duplicate_of: int | None = None
     warnings: list[str] = field(default_factory=list)
     year_to_date: Total | None = None
-
-
-def missing_record(record_id: int) -> str:
-    return f"no record with id {record_id}"
 
 
 def load_record(home: Path, record_id: int) -> StoredRecord:

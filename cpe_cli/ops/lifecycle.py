@@ -117,8 +117,8 @@ def undo_removal(ledger: Ledger, today: date) -> list[Restored]:
     with _changing(ledger, today):
         brought_back = trash.restore_last_batch(ledger)
         if not brought_back:
-            raise CpeError.failed(f"the trash is empty: nothing to undo (removed records are kept {TRASH_DAYS} "
-                                  "days; 'cpe rm --purge' skips the trash)")
+            raise CpeError.failed(f"the trash is empty: nothing to undo ('cpe rm' keeps what it removes there for "
+                                  f"{TRASH_DAYS} days)")
         restored = [Restored(record=ledger.get(new_id), original_id=original_id)
                     for original_id, new_id in brought_back]
     return restored

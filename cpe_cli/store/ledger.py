@@ -502,7 +502,7 @@ class Ledger:
     def get(self, record_id: int) -> StoredRecord:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM records WHERE id = ?", (record_id,)).fetchone()
         if row is None:
-            raise CpeError.failed(f"no record with id {record_id}")
+            raise CpeError.no_record(record_id)
         return _stored_record(row)
 
     def recent_ids(self, prefix: str, limit: int) -> list[tuple[int, str, str]]:

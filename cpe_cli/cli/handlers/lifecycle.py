@@ -40,7 +40,6 @@ def show_json(home: Path, record) -> None:
 
 def show(*, record_id: int, as_json=False) -> None:
     from ...core import catalog
-    from ...core.credits import canonical_text
     from ...ops.edit import load_record
     from ...store import certificates
 
@@ -54,7 +53,7 @@ def show(*, record_id: int, as_json=False) -> None:
     kind = "" if technical is None else " (technical)" if technical else " (non-technical)"
     lines = [
         ("Course/Seminar Title", output.plain(record.title)),
-        ("CPE Credits", canonical_text(record.credits)),
+        ("CPE Credits", output.credits(record.credits)),  # as list, add and the badge write them (4.0)
         ("Field of Study", record.field_of_study + kind),
         ("State", catalog.JURISDICTIONS.get(record.state, record.state) + f" ({record.state})"
          if record.state else "-"),
@@ -140,7 +139,7 @@ def rm(*, record_ids=None, yes=False, purge=False, undo=False) -> None:
     from ...core.periods import preset_window
     from ...core.views import Filters
     from ...ops import lifecycle
-    from ...ops.edit import missing_record
+    from ...core.errors import missing_record
 
     today, home = resolve_today(), resolve_home()
     if undo:
