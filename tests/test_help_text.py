@@ -45,3 +45,14 @@ def test_a_changed_app_is_never_served_stale_help(monkeypatch):
     monkeypatch.setattr(help_text, "SOURCE", help_text.SOURCE ^ 1)
     assert fast_route.stored_help(["add", "--help"]) is None
     assert "Usage: cpe add" in run_cpe("add", "--help").stdout  # Typer's, current
+
+
+@pytest.mark.parametrize("command", ["", "add", "import", "restore", "total", "list", "status", "export csv",
+                                     "export zip", "rm", "edit", "show", "profile use", "backup", "verify"])
+def test_help_fits_an_80_column_terminal(command, monkeypatch):
+    """Every line of a command's help, its examples included, within 80 columns (examples are never rewrapped,
+    so one too long breaks in the middle of a word on a new user's terminal)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run_cpe(*command.split(), "--help")
+    assert result.exit_code == 0
+    assert [line for line in result.stdout.splitlines() if len(line) > 80] == []

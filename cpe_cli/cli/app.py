@@ -54,7 +54,8 @@ profile_app = _typer(name="profile", no_args_is_help=True,
 app.add_typer(profile_app, name="profile")
 
 
-# Real command lines that end each command's help, as git's do (by handler: one table, read by command()).
+# Real command lines that end each command's help, as git's do (by handler: one table, read by command()). Each
+# fits an 80-column terminal with the help's indent of 5 (tests/test_help_text.py).
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "ledger:total": (
         'cpe total',
@@ -69,8 +70,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "ledger:add": (
         'cpe add    (on a terminal: the form asks for what is missing)',
-        'cpe add -t "Ethics for CPAs" -c 4 -f "reg eth" -m "group live" -P AICPA -d 06/01/2026 --certificate cert.pdf',
-        'id=$(cpe add --no-input --json -t "Tax update" -c 2 -f tax -m "self study" -P Becker | jq .id)',
+        'cpe add -t "Ethics for CPAs" -c 4 -f "reg eth" -m live -P AICPA -d 6/1/2026',
+        'cpe add -t Ethics -c 4 -f reg -m live -P AICPA --certificate cert.pdf',
+        'id=$(cpe add --no-input --json -t Tax -c 2 -f tax -m self -P EY | jq .id)',
     ),
     "ledger:catalog": (
         'cpe catalog fields',
@@ -90,8 +92,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "exchange:import_records": (
         'cpe import platform-export.csv --source lumiq --dry-run',
-        'cpe import uk-course.csv --day-first --map "Hrs Awarded=credits" --errors problems.csv',
-        'CPE_HOME=~/new-ledger cpe import audit.zip    (an export zip, certificates included)',
+        'cpe import uk.csv --day-first --map "Hrs Awarded=credits" --errors bad.csv',
+        'CPE_HOME=~/new cpe import audit.zip   (a cpe export zip, with certificates)',
         'cpe import --history',
         'cpe import --undo --yes',
     ),
@@ -118,7 +120,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "lifecycle:restore": (
         'cpe restore ~/cpe-backup-2026-11-30.tar.gz',
-        'CPE_HOME=/tmp/check cpe restore backup.tar.gz && CPE_HOME=/tmp/check cpe verify',
+        'CPE_HOME=/tmp/try cpe restore b.tar.gz && CPE_HOME=/tmp/try cpe verify',
     ),
     "compliance:profile_list": (
         'cpe profile list',

@@ -19,9 +19,9 @@ def debugging() -> bool:
 
 def report(message: str, exit_code: int) -> int:
     """Print ``Error: message`` as one line on standard error; return the exit code."""
-    from .output import plain  # an error can quote anything (a restored backup's stored names): never raw
+    from .output import for_the_terminal, plain  # an error can quote anything (a restored backup's names)
 
-    sys.stderr.write(f"Error: {plain(' '.join(str(message).split()))}\n")
+    sys.stderr.write(for_the_terminal(f"Error: {plain(' '.join(str(message).split()))}") + "\n")
     sys.stderr.flush()
     return exit_code
 

@@ -69,8 +69,38 @@ def data_json_line(value: object) -> None:
 def message(text: str) -> None:
     """A confirmation, summary or prompt text for the person at the terminal, on standard error."""
     sys.stdout.flush()  # keep data and messages in order on a shared terminal
-    sys.stderr.write(plain(text, keep="\n\t") + "\n")
+    sys.stderr.write(for_the_terminal(plain(text, keep="\n\t")) + "\n")
     sys.stderr.flush()
+
+
+def for_the_terminal(text: str) -> str:
+    """``text`` as standard error shows it: on a terminal, each line wider than the terminal broken between
+    words (never inside one: a path or a SHA-256 stays whole to copy), the rest indented two spaces. Anywhere
+    else (a pipe, a file, a script reading it) as it is: one line per message."""
+    columns = _stderr_columns()
+    if columns is None or all(len(line) <= columns for line in text.split("\n")):
+        return text
+    import textwrap  # only for a message wider than the terminal (textwrap loads re)
+
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, columns, subsequent_indent="  ", break_long_words=False,
+                                break_on_hyphens=False)) or line
+        if len(line) > columns else line for line in text.split("\n"))
+
+
+def _stderr_columns() -> int | None:
+    """The width of the terminal standard error is on ($COLUMNS first, as for the tables); None if it is not one."""
+    import os
+
+    try:
+        if not sys.stderr.isatty():
+            return None
+        columns = int(os.environ.get("COLUMNS") or 0)
+        if columns <= 0:
+            columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return None
+    return max(columns, 20) if columns > 0 else None
 
 
 def warn(text: str) -> None:
