@@ -92,6 +92,29 @@ def test_track_list_and_drop(cpe):
     assert again.exit_code == 2 and "not tracked" in again.stderr
 
 
+def test_using_a_tracked_profile_again_keeps_what_is_not_given_again(cpe):
+    first = cpe("profile", "use", "ca", "--period-end", "2027-03-31", "--declare", "attest")
+    assert first.stderr == ("Tracking California CPA license (ca), period ending 2027-03-31; declared attest. "
+                            "See where you stand with 'cpe status'.\n")
+    again = cpe("profile", "use", "ca")  # no --period-end: the one given before, not an error
+    assert again.exit_code == 0
+    assert again.stderr.startswith("Already tracking California CPA license (ca), period ending 2027-03-31; "
+                                   "declared attest (nothing changed).")
+    moved = cpe("profile", "use", "ca", "--period-end", "2029-03-31")
+    assert moved.stderr.startswith("Now tracking California CPA license (ca), period ending 2029-03-31; "
+                                   "declared attest.")
+    listed = {item["id"]: item for item in json.loads(cpe("profile", "list", "--json").stdout)}
+    assert (listed["ca"]["period_end"], listed["ca"]["declared"]) == ("2029-03-31", ["attest"])
+
+
+@pytest.mark.parametrize("named", ["california", "California", " new  york "])
+def test_a_state_name_names_its_boards_profile(cpe, named):
+    result = cpe("profile", "use", named, "--period-end", "2027-03-31")
+    assert result.exit_code == 0, result.stderr
+    expected = "ny" if "york" in named else "ca"
+    assert [item["id"] for item in json.loads(cpe("profile", "list", "--json").stdout) if item["tracked"]] == [expected]
+
+
 def test_a_mistyped_declaration_or_profile_is_refused(cpe):
     declared = cpe("profile", "use", "ca", "--period-end", "2027-03-31", "--declare", "atest")
     assert declared.exit_code == 2 and "attest" in declared.stderr

@@ -519,3 +519,12 @@ def test_aliases_and_shorthands_are_canonicalised():
 def test_every_builtin_file_is_valid_toml_in_the_package():
     folder = Path(__import__("cpe_cli.profiles", fromlist=["x"]).__file__).parent
     assert sorted(p.stem for p in folder.glob("*.toml")) == sorted(EXPECTED_RULES)
+
+
+@pytest.mark.parametrize("profile_id", list(PROFILES))
+def test_what_status_says_uses_no_shorthand_of_the_domain_notes(profile_id):
+    """domain.md grades its sources [V] (read in the board's own text) and [3P] (third-party only); a user reading
+    ``cpe status`` gets those words spelled out, never the marks (a new user asked what "[3P]" meant)."""
+    profile = PROFILES[profile_id]
+    texts = [*profile.notes, *(rule.note or "" for rule in profile.rules)]
+    assert [text for text in texts if any(mark in text for mark in ("[3P]", "[V]", "[uncertain]"))] == []

@@ -256,7 +256,7 @@ def spawn(*args):
 
 def answer_rm_in_a_terminal(answer: str, then: str) -> int:
     child = spawn("rm", "1")
-    child.expect(r"Remove 1 record \(2.0 credits\)\? They stay in the trash for 30 days")
+    child.expect(r"Remove 1 record \(2.0 credits\)\? It stays in the trash for 30 days")
     child.sendline(answer)
     child.expect(then)
     child.expect(pexpect.EOF)

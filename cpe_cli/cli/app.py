@@ -551,7 +551,8 @@ def profile_show(profile_id: ProfileId,
 
 @command(profile_app, "use", "compliance:profile_use")
 def profile_use(profile_id: ProfileId, period_end: PeriodEnd = None, declare: Declare = None) -> None:
-    """Track a profile (several may be tracked: two states and the AICPA); run again to change its settings."""
+    """Track a profile (several may be tracked: two states and the AICPA); run again to change its settings
+    (what is not given again is kept)."""
 
 
 @command(profile_app, "drop", "compliance:profile_drop")

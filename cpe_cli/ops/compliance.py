@@ -50,7 +50,13 @@ def _tracked(home) -> dict[str, stored.Tracked]:
 
 
 def find_profile(profiles: dict[str, Profile], profile_id: str) -> Profile:
+    """The profile an id names; a state's name names its board's profile ('california', 'New York')."""
     wanted = profile_id.strip().lower()
+    if wanted not in profiles:
+        from ..core.catalog import JURISDICTIONS
+
+        by_name = {name.casefold(): code.lower() for code, name in JURISDICTIONS.items()}
+        wanted = by_name.get(" ".join(wanted.split()), wanted)
     if wanted not in profiles:
         raise CpeError.invalid(f"unknown profile {profile_id!r}; accepted: {', '.join(profiles)} "
                                "(see 'cpe profile list')")
@@ -84,15 +90,26 @@ def _period_end(profile: Profile, text: str | None) -> date | None:
     return end
 
 
-def use_profile(home, profile_id: str, period_end: str | None, declared: list[str]) -> tuple[Listed, bool]:
-    """Track a profile (or change how it is tracked); returns it and whether it is newly tracked."""
+def use_profile(home, profile_id: str, period_end: str | None, declared: list[str]) -> tuple[Listed, str]:
+    """Track a profile (or change how it is tracked); returns it and "new", "changed" or "same".
+
+    Run again for a tracked profile, what is not given again is kept: ``cpe profile use ca`` after
+    ``cpe profile use ca --period-end 2027-03-31 --declare attest`` keeps both (a new period end alone
+    keeps the declarations, and the other way round)."""
     profile = find_profile(load_profiles(home), profile_id)
-    end = _period_end(profile, period_end)
-    words = check_declared(profile, declared)
+    before = _tracked(home).get(profile.id)
+    if period_end is None and before is not None and before.period_end is not None:
+        end = before.period_end
+    else:
+        end = _period_end(profile, period_end)
+    words = before.declared if not declared and before is not None else check_declared(profile, declared)
     with open_ledger(home) as ledger:
         newly = stored.track_profile(ledger, profile.id, end, words)
         item = next(item for item in stored.tracked_profiles(ledger) if item.profile_id == profile.id)
-    return Listed(profile, item), newly
+    if newly:
+        return Listed(profile, item), "new"
+    same = before is not None and (before.period_end, before.declared) == (item.period_end, item.declared)
+    return Listed(profile, item), "same" if same else "changed"
 
 
 def drop_profile(home, profile_id: str) -> str:

@@ -102,10 +102,11 @@ def profile_show(*, profile_id: str, as_json=False) -> None:
 def profile_use(*, profile_id: str, period_end=None, declare=None) -> None:
     from ...ops.compliance import use_profile
 
-    item, newly = use_profile(resolve_home(), profile_id, period_end, declare or [])
-    verb = "Tracking" if newly else "Updated"
-    output.message(f"{verb} {item.profile.name} ({item.profile.id}): {_tracking_words(item)}. "
-                   "See where you stand with 'cpe status'.")
+    item, change = use_profile(resolve_home(), profile_id, period_end, declare or [])
+    verb = {"new": "Tracking", "changed": "Now tracking", "same": "Already tracking"}[change]
+    settings = _tracking_words(item).removeprefix("tracked").lstrip("; ")
+    output.message(f"{verb} {item.profile.name} ({item.profile.id}){', ' + settings if settings else ''}"
+                   f"{' (nothing changed)' if change == 'same' else ''}. See where you stand with 'cpe status'.")
 
 
 def profile_drop(*, profile_id: str) -> None:

@@ -182,7 +182,8 @@ def _confirm_removal(doomed, purge: bool) -> None:
     if purge:
         question = f"Remove {count} and their certificate files for good? This cannot be undone."
     else:
-        question = f"Remove {count}? They stay in the trash for 30 days ('cpe rm --undo' brings them back)."
+        they, them = ("It stays", "it") if len(doomed) == 1 else ("They stay", "them")
+        question = f"Remove {count}? {they} in the trash for 30 days ('cpe rm --undo' brings {them} back)."
     if not confirm(question):
         raise CpeError.failed("nothing removed")
 
