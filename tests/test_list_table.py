@@ -75,7 +75,18 @@ def test_a_view_with_one_source_and_no_states_drops_those_columns(cpe):
     cpe(*add_args(title="Only external"))
     lines = table_at(200)
     header = next(line for line in lines if line.startswith("ID"))
-    assert "Source" not in header and "State" not in header
+    assert "Source" not in header and "State" not in header and "Tags" not in header
+
+
+def test_tags_are_a_column_once_a_record_in_view_has_one(ledger, cpe):
+    """The tags profiles read (fl-ethics, fraud) show in the table, not only in CSV and JSON."""
+    assert cpe("edit", "1", "--tag", "fraud", "--tag", "fl-ethics").exit_code == 0
+    lines = table_at(200)
+    header = next(line for line in lines if line.startswith("ID"))
+    assert "Tags" in header
+    row = next(line for line in lines if "Ethics for California CPAs" in line)
+    assert "fl-ethics fraud" in row
+    assert "Tags" in "\n".join(table_at(60)).split("Not shown at this width:")[1]  # given up before Provider
 
 
 def test_a_long_table_goes_through_the_pager(ledger, tmp_path):

@@ -122,7 +122,7 @@ def _longest_word(texts) -> int:
 
 
 # Columns of the list, in the order they are given up when the terminal is too narrow for all of them.
-DROP_ORDER = ("Source", "State", "Delivery", "Provider", "Field", "Cert")
+DROP_ORDER = ("Source", "State", "Delivery", "Tags", "Provider", "Field", "Cert")
 TITLE_MIN = 16  # below this a title is hard to read: other columns go first
 TITLE_COMFORT = 26  # a title narrower than this (and than itself) costs the least useful columns their place
 OPTIONAL = ("Source", "State", "Delivery")  # may go to give Title its comfortable width
@@ -197,16 +197,18 @@ def records_table(records, total, filters, terminal: bool, width: int | None = N
     records = list(records)
     columns = [Column("ID", "right"), Column("Date"), Column("Title", flexible=True), Column("Credits", "right"),
                Column("Field", flexible=True), Column("Delivery", flexible=True), Column("Provider", flexible=True),
-               Column("State"), Column("Source"), Column("Cert", "center")]
+               Column("State"), Column("Source"), Column("Tags", flexible=True), Column("Cert", "center")]
     rows = [[str(record.id), record.completed_on.isoformat(), record.title, credits(record.credits),
              record.field_of_study, record.delivery_method, record.provider, record.state or "", record.source,
-             "✓" if record.certificate else ""] for record in records]
+             " ".join(record.tags), "✓" if record.certificate else ""] for record in records]
     rows = [[safe_text(cell) for cell in row] for row in rows]
     omitted = []
     if len({row[8] for row in rows}) <= 1:
         omitted.append(8)  # one source in view: the title says which
     if not any(row[7] for row in rows):
         omitted.append(7)  # no state on any record
+    if not any(row[9] for row in rows):
+        omitted.append(9)  # no tag on any record
     keep = [i for i in range(len(columns)) if i not in omitted]
     columns = [columns[i] for i in keep]
     rows = [[row[i] for i in keep] for row in rows]
