@@ -148,6 +148,7 @@ def test_ctrl_c_in_a_real_terminal_leaves_nothing(home):
     child.close()
     assert child.exitstatus == 130
     assert "Traceback" not in child.before
+    assert "Cancelled: nothing was added." in child.before
     assert not (home / "cpe.db").exists()
 
 

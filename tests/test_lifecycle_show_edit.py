@@ -322,6 +322,21 @@ def test_the_edit_form_in_a_real_terminal(cpe, record_with_certificate, home, fi
     assert Path(shown(cpe)["certificate_path"]).read_bytes() == NEW_PDF
 
 
+def test_ctrl_c_in_the_edit_form_says_the_record_is_unchanged(cpe, record_with_certificate, home):
+    before = shown(cpe)
+    child = pexpect.spawn(installed_cpe(), ["edit", "1"], env={**os.environ, "TERM": "dumb"}, encoding="utf-8",
+                          timeout=20, dimensions=(40, 160))
+    child.expect(r"Course/Seminar Title \[Ethics for CPAs\]")
+    child.sendline("Half typed")
+    child.expect(r"CPE Credits \[2\]")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Cancelled: record 1 is unchanged." in child.before and "Traceback" not in child.before
+    assert shown(cpe) == before
+
+
 def test_show_and_edit_through_the_installed_script(cpe_process, record_with_certificate):
     edited = cpe_process("edit", "1", "--provider", "NASBA")
     assert edited.returncode == 0, edited.stderr

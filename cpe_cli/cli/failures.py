@@ -36,8 +36,8 @@ def run_reporting_errors(action: Callable[[], object]) -> int:
         result = action()
     except CpeError as problem:
         return report(problem.message, problem.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("\nInterrupted.\n")
+    except KeyboardInterrupt as stop:
+        sys.stderr.write(f"\n{getattr(stop, 'said', 'Interrupted.')}\n")
         return 130
     except BrokenPipeError:
         # The reader (head, less) went away: not an error worth a message.

@@ -29,6 +29,15 @@ REQUIRED_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study"
                     "delivery_method": "--delivery", "provider": "--provider"}
 
 
+class Cancelled(KeyboardInterrupt):
+    """Ctrl-C (or Ctrl-D) in a form, which has written nothing yet: said as what it means for the ledger
+    (``failures.run_reporting_errors`` prints it in place of "Interrupted.", with the same exit code, 130)."""
+
+    def __init__(self, said: str):
+        super().__init__(said)
+        self.said = said
+
+
 def collect_record(given: dict[str, str | None], certificate: Path | None, today: date, home: Path,
                    interactive: bool) -> tuple[records.Record, list[str], Path | None]:
     """Return a valid record, its warnings and the certificate to attach, or raise ``CpeError``."""
@@ -43,7 +52,10 @@ def collect_record(given: dict[str, str | None], certificate: Path | None, today
                                  "see 'cpe add --help')")
     shown: set[str] = set()
     if interactive and missing:
-        given, certificate = _walk_form(given, certificate, today, home, shown)
+        try:
+            given, certificate = _walk_form(given, certificate, today, home, shown)
+        except KeyboardInterrupt:
+            raise Cancelled("Cancelled: nothing was added.") from None
     record, warnings = records.build_record(given, today)
     return record, [text for text in warnings if text not in shown], certificate
 
@@ -229,6 +241,14 @@ def edit_form(record: StoredRecord, today: date, home: Path) -> tuple[dict[str, 
     values = record_values(record)
     _say(f"Edit record {record.id} (Enter keeps the value shown, {CLEAR} clears an optional one; "
                "Ctrl-C to cancel)")
+    try:
+        return _walk_edit_form(record, values, today, home)
+    except KeyboardInterrupt:
+        raise Cancelled(f"Cancelled: record {record.id} is unchanged.") from None
+
+
+def _walk_edit_form(record: StoredRecord, values: dict, today: date,
+                    home: Path) -> tuple[dict[str, str | None], Path | None, bool]:
     _ask_fields(values, FORM_FIELDS, today, home, defaults=dict(values), clearable=True)
     if record.certificate is None:
         answer = _ask("Certificate file (optional, path)", _check_optional_certificate, optional=True)
