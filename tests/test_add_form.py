@@ -138,6 +138,20 @@ def test_form_in_a_real_terminal(home, tmp_path):
     assert record["tags"] == ["fraud"]
 
 
+def test_a_wrong_name_in_a_numbered_list_is_asked_again_without_the_list_twice(home):
+    child = spawn("add", "-t", "T", "-c", "1", "-m", "gl", "-P", "P", "-d", "2026-06-01")
+    child.expect(r"Field of Study \(number or name\)")
+    child.sendline("taxs")
+    child.expect(r"unknown field of study 'taxs' \(did you mean Taxes\?\); choose a number from 1 to 20, or type a "
+                 r"name")
+    assert "accepted:" not in child.before + child.after
+    child.expect(r"Field of Study \(number or name\)")
+    child.sendline("20")
+    child.expect(r"State \(optional")  # taken: the form goes on
+    child.sendintr()
+    child.expect(pexpect.EOF)
+
+
 def test_ctrl_c_in_a_real_terminal_leaves_nothing(home):
     child = spawn("add")
     child.expect("Course/Seminar Title")

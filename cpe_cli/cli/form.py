@@ -134,7 +134,11 @@ def _by_number(choices: tuple[str, ...] | list[str], parse: Callable[[str], obje
             if 1 <= index <= len(choices):
                 return choices[index - 1]
             raise CpeError.invalid(f"choose a number from 1 to {len(choices)}, or type a name")
-        result = parse(text)
+        try:
+            result = parse(text)
+        except CpeError as problem:  # the numbered list is on the screen above: not the names again
+            head, _, _ = problem.message.partition("; accepted: ")
+            raise CpeError.invalid(f"{head}; choose a number from 1 to {len(choices)}, or type a name") from None
         return result if isinstance(result, str) else text
     return resolve
 
