@@ -155,3 +155,6 @@ def test_a_day_first_date_is_refused_with_the_month_first_reading_offered():
                                      "first (MM/DD/YYYY); did you mean 04/13/2026?")
     with pytest.raises(CpeError, match=r"not a real calendar date$"):
         parse_date("02/30/2026")
+    with pytest.raises(CpeError, match=r"'13/45/2026' is not a real calendar date \(numeric dates are month first: "
+                                       r"MM/DD/YYYY\)$"):
+        parse_date("13/45/2026")

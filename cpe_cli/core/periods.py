@@ -60,7 +60,9 @@ def parse_date(text: str, what: str = "date") -> date:
                                        f"first (MM/DD/YYYY); did you mean {day:02d}/{month:02d}/{year}?")
             return date(_checked_year(year, raw, what), month, day)
     except ValueError:
-        raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date") from None
+        # 13/45/2026: no month at all where the month goes (02/30/2026 is month first and still no date)
+        form = " (numeric dates are month first: MM/DD/YYYY)" if "/" in raw and int(raw.split("/")[0]) > 12 else ""
+        raise CpeError.invalid(f"{what} {raw!r} is not a real calendar date{form}") from None
     import re  # only for dates written out in words (the numeric forms above need no regular expression)
 
     written = re.findall(r"\d{4,}", raw)
