@@ -208,6 +208,7 @@ def test_form_matches_a_known_provider_and_confirms_a_new_one(cpe, on_terminal):
     declined = cpe("add", input="T2\n1\ntaxes\n\n\n1\nAcme Training\nn\nAcme Training\ny\n\n\n\n")
     assert declined.exit_code == 0, declined.stderr
     assert "have not used before" in declined.stderr
+    assert "  type the provider's name again, or a number from the list\n" in declined.stderr  # said once, plainly
     assert listed(cpe)[0]["provider"] == "Acme Training"
 
 

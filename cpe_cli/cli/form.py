@@ -137,7 +137,9 @@ def _by_number(choices: tuple[str, ...] | list[str], parse: Callable[[str], obje
         try:
             result = parse(text)
         except CpeError as problem:  # the numbered list is on the screen above: not the names again
-            head, _, _ = problem.message.partition("; accepted: ")
+            head, listed, _ = problem.message.partition("; accepted: ")
+            if not listed:
+                raise
             raise CpeError.invalid(f"{head}; choose a number from 1 to {len(choices)}, or type a name") from None
         return result if isinstance(result, str) else text
     return resolve
