@@ -244,6 +244,9 @@ def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     (("total", "--source", "web"), "unknown source 'web'"),
     (("list", "--field", "zzz"), "unknown field of study 'zzz'"),
     (("total", "--bogus"), "No such option: --bogus"),
+    # Click's closest candidates; --help only where it is the closest of them.
+    (("total", "--feild", "tax"), "No such option: --feild (Possible options: --field) (see"),
+    (("total", "--hepl"), "No such option: --hepl (Possible options: --field, --help) (see"),
     (("total", "--year", "twenty"), "'twenty' is not a valid int"),
     (("nosuchcommand",), "No such command 'nosuchcommand'"),
 ])

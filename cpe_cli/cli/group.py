@@ -43,6 +43,7 @@ class CpeGroup(TyperGroup):
                 return 0
             except click_exceptions.UsageError as problem:
                 message = _record_id_problem(problem)
+                _without_help_among_suggestions(problem)
                 if message is None:
                     message = problem.format_message()
                     if problem.ctx is not None and problem.ctx.command_path not in ("", "cpe"):
@@ -77,6 +78,14 @@ def _record_id_problem(problem) -> str | None:
         return None
     given = str(problem.message).split(" is not ", 1)[0]  # Click's message starts with the value given
     return f"{given} is not a record id: ids are whole numbers from 1 ('cpe list' shows them)"
+
+
+def _without_help_among_suggestions(problem) -> None:
+    """``--feild``: Click offers "(Possible options: --field, --help)". Its candidates come closest first
+    (``difflib.get_close_matches``), so --help stays only where it is the closest (``--hepl``)."""
+    possibilities = list(getattr(problem, "possibilities", None) or ())
+    if possibilities and possibilities[0] != "--help":
+        problem.possibilities = [name for name in possibilities if name != "--help"]
 
 
 def _use_plain_completion_classes() -> None:
