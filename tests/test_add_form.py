@@ -152,8 +152,10 @@ def test_a_wrong_name_in_a_numbered_list_is_asked_again_without_the_list_twice(h
     child.expect(pexpect.EOF)
 
 
-def test_ctrl_c_in_a_real_terminal_leaves_nothing(home):
-    child = spawn("add")
+@pytest.mark.parametrize("route", [None, "typer"])
+def test_ctrl_c_in_a_real_terminal_leaves_nothing(home, route):
+    """Both routes say it alike (Typer alone would end with 130 and say nothing)."""
+    child = spawn("add", env_extra={"CPE_ROUTE": route} if route else None)
     child.expect("Course/Seminar Title")
     child.sendline("Half done")
     child.expect("CPE Credits")

@@ -244,6 +244,10 @@ def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     (("total", "--source", "web"), "unknown source 'web'"),
     (("list", "--field", "zzz"), "unknown field of study 'zzz'"),
     (("total", "--bogus"), "No such option: --bogus"),
+    (("show",), "Missing argument 'ID'."),
+    (("edit", "--credits", "2"), "Missing argument 'ID'."),
+    (("show", "5 is not x"), "'5 is not x' is not a record id: ids are whole numbers from 1 ('cpe list' shows them)"),
+    (("show", "99999999999999999999"), "99999999999999999999 is not a record id: ids go up to 9223372036854775807"),
     # Click's closest candidates; --help only where it is the closest of them.
     (("total", "--feild", "tax"), "No such option: --feild (Possible options: --field) (see"),
     (("total", "--hepl"), "No such option: --hepl (Possible options: --field, --help) (see"),

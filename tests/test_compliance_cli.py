@@ -105,6 +105,10 @@ def test_using_a_tracked_profile_again_keeps_what_is_not_given_again(cpe):
                                    "declared attest.")
     listed = {item["id"]: item for item in json.loads(cpe("profile", "list", "--json").stdout)}
     assert (listed["ca"]["period_end"], listed["ca"]["declared"]) == ("2029-03-31", ["attest"])
+    cleared = cpe("profile", "use", "ca", "--declare", "none")
+    assert cleared.stderr.startswith("Now tracking California CPA license (ca), period ending 2029-03-31. ")
+    listed = {item["id"]: item for item in json.loads(cpe("profile", "list", "--json").stdout)}
+    assert (listed["ca"]["period_end"], listed["ca"]["declared"]) == ("2029-03-31", [])
 
 
 @pytest.mark.parametrize("named", ["california", "California", " new  york "])
@@ -113,6 +117,9 @@ def test_a_state_name_names_its_boards_profile(cpe, named):
     assert result.exit_code == 0, result.stderr
     expected = "ny" if "york" in named else "ca"
     assert [item["id"] for item in json.loads(cpe("profile", "list", "--json").stdout) if item["tracked"]] == [expected]
+    assert json.loads(cpe("profile", "show", named, "--json").stdout)["id"] == expected
+    assert "Tracking: tracked" in cpe("profile", "show", named).stdout
+    assert cpe("profile", "drop", named).stderr == f"Stopped tracking {expected}.\n"
 
 
 def test_a_mistyped_declaration_or_profile_is_refused(cpe):

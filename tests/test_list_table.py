@@ -86,7 +86,16 @@ def test_tags_are_a_column_once_a_record_in_view_has_one(ledger, cpe):
     assert "Tags" in header
     row = next(line for line in lines if "Ethics for California CPAs" in line)
     assert "fl-ethics fraud" in row
-    assert "Tags" in "\n".join(table_at(60)).split("Not shown at this width:")[1]  # given up before Provider
+    # Narrowing the terminal gives Tags up before Provider: at some width one is left out and the other shown.
+    tags_only_left_out = []
+    for width in (60, 70, 80, 90, 100):
+        text = "\n".join(table_at(width))
+        header = next(line for line in text.split("\n") if line.startswith("ID"))
+        left_out = text.split("Not shown at this width:")[1] if "Not shown" in text else ""
+        assert "Tags" in header or "Tags" in left_out
+        assert "Provider" in header or "Tags" in left_out, text
+        tags_only_left_out.append("Tags" in left_out and "Provider" in header)
+    assert any(tags_only_left_out)
 
 
 def test_a_long_table_goes_through_the_pager(ledger, tmp_path):

@@ -7,8 +7,11 @@ no-ledger note in the middle of words; a script reading standard error still get
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
+
+from cpe_cli.cli import output
 
 from support import installed_cpe, run_in_terminal
 
@@ -23,11 +26,16 @@ def _terminal_env(home) -> dict[str, str]:
     (["total", "--field", "taxs"], "Error: unknown field of study 'taxs' (did you mean Taxes?); accepted: "),
     (["total"], "Note: no ledger in "),
 ])
-def test_a_long_message_breaks_between_words_at_the_terminals_width(cpe, monkeypatch, tmp_path_factory, args,
-                                                                   start):
-    home = tmp_path_factory.mktemp("h") / "cpe"  # a short path: every word fits 80 columns
-    assert len(str(home)) < 60
-    monkeypatch.setenv("CPE_HOME", str(home))
+def test_a_long_message_breaks_between_words_at_the_terminals_width(cpe, monkeypatch, args, start):
+    folder = tempfile.mkdtemp(prefix="cpe-", dir="/tmp")  # a short path, whatever the test's own temp folder is
+    monkeypatch.setenv("CPE_HOME", f"{folder}/home")  # (not created: a read never creates a home)
+    try:
+        _check_broken_at_spaces(cpe, args, start, f"{folder}/home")
+    finally:
+        os.rmdir(folder)
+
+
+def _check_broken_at_spaces(cpe, args, start, home):
     piped = cpe(*args)
     one_line = next(line for line in piped.stderr.splitlines() if line.startswith(start.split(" ")[0]))
     assert len(one_line) > 80
@@ -58,3 +66,13 @@ def test_a_word_wider_than_the_terminal_is_never_cut(home, cpe):
     code, screen = run_in_terminal([installed_cpe(), "total"], env, columns=80, rows=40)
     assert code == 0
     assert str(deep) in screen.replace("\r\n", "\n")
+
+
+def test_a_line_keeps_its_own_indent_and_its_tabs(monkeypatch):
+    """The list of records ``cpe rm`` asks about is indented: its broken lines stay under it, two spaces in."""
+    monkeypatch.setattr(output, "_stderr_columns", lambda: 30)
+    text = "    12  2026-06-01  Ethics for CPAs in the public interest\tnotes\nshort"
+    assert output.for_the_terminal(text) == ("    12  2026-06-01  Ethics for\n"
+                                             "      CPAs in the public\n"
+                                             "      interest\tnotes\n"
+                                             "short")

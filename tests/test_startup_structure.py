@@ -230,3 +230,14 @@ def test_tab_loads_no_heavy_standard_module(tmp_path, ledger_with_a_record, env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert loaded(modules, (*HEAVY_STDLIB, "shlex")) == []
+
+
+def test_a_profile_group_named_as_a_field_filter_loads_no_suggestion_machinery(tmp_path, three_profiles_tracked):
+    """``--field aa`` is not a field but a tracked profile's group: its first, failed reading as a field must not
+    compute a "did you mean" (``difflib``, ~1.5 ms) that nobody will see."""
+    result, modules = run_probe(tmp_path, ["total", "--field", "aa"])
+    assert result.returncode == 0, result.stderr
+    assert "difflib" not in modules
+    misspelled, modules = run_probe(tmp_path, ["total", "--field", "taxs"])
+    assert misspelled.returncode == 2 and "did you mean Taxes?" in misspelled.stderr
+    assert "difflib" in modules  # the probe sees it where it is used

@@ -165,7 +165,12 @@ def command(parent: typer.Typer, name: str, handler: str, **settings):
             options = {name: os.fspath(value) if isinstance(value, os.PathLike) else value
                        for name, value in options.items()}
             module, _, function = handler.partition(":")
-            return getattr(import_module(f"{HANDLERS_PACKAGE}.{module}"), function)(**options)
+            try:
+                return getattr(import_module(f"{HANDLERS_PACKAGE}.{module}"), function)(**options)
+            except KeyboardInterrupt as stop:  # Typer would end with 130 and say nothing: say as the fast route does
+                from .failures import interrupted
+
+                raise typer.Exit(interrupted(stop)) from None
 
         run.cpe_handler = handler  # read by the spec builder (Typer copies it onto the Click callback)
         settings.setdefault("short_help", short_help(declaration.__doc__ or ""))
@@ -527,7 +532,8 @@ def restore(
 # -- compliance: profile list, show, use, drop; status ---------------------------------------------
 
 ProfileId = Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_profiles,
-                                          help="A profile id: aicpa, ca, ny, tx, fl, il or one of yours.")]
+                                          help="A profile id: aicpa, ca, ny, tx, fl, il or one of yours "
+                                               "(a state's name also names its board's).")]
 PeriodEnd = Annotated[Optional[str], typer.Option(
     "--period-end", metavar="DATE",
     help="The last day of one of your reporting periods (e.g. your license's expiration date); needed by "
@@ -552,7 +558,8 @@ def profile_show(profile_id: ProfileId,
 @command(profile_app, "use", "compliance:profile_use")
 def profile_use(profile_id: ProfileId, period_end: PeriodEnd = None, declare: Declare = None) -> None:
     """Track a profile (several may be tracked: two states and the AICPA); run again to change its settings
-    (what is not given again is kept)."""
+    (what is not given again is kept; --declare none clears the declarations; 'cpe profile drop' forgets
+    all)."""
 
 
 @command(profile_app, "drop", "compliance:profile_drop")

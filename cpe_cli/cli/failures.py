@@ -26,6 +26,13 @@ def report(message: str, exit_code: int) -> int:
     return exit_code
 
 
+def interrupted(stop: BaseException) -> int:
+    """Ctrl-C: said in a form's own words where it has them (``form.Cancelled``: "Cancelled: nothing was
+    added."), else "Interrupted."; the exit code, 130. Both routes end this way (``app.command``)."""
+    sys.stderr.write(f"\n{getattr(stop, 'said', 'Interrupted.')}\n")
+    return 130
+
+
 def run_reporting_errors(action: Callable[[], object]) -> int:
     """Run ``action`` and return its exit code, never letting a traceback reach the user.
 
@@ -37,8 +44,7 @@ def run_reporting_errors(action: Callable[[], object]) -> int:
     except CpeError as problem:
         return report(problem.message, problem.exit_code)
     except KeyboardInterrupt as stop:
-        sys.stderr.write(f"\n{getattr(stop, 'said', 'Interrupted.')}\n")
-        return 130
+        return interrupted(stop)
     except BrokenPipeError:
         # The reader (head, less) went away: not an error worth a message.
         try:

@@ -67,16 +67,25 @@ class CpeGroup(TyperGroup):
 
 # The record-id arguments (show, edit: ``record_id``; rm: ``record_ids``), an integer from 1 to SQLite's largest.
 _RECORD_ID_PARAMETERS = ("record_id", "record_ids")
+_LARGEST_ID = 2**63 - 1  # SQLite's largest integer, the arguments' max (app.py)
 
 
 def _record_id_problem(problem) -> str | None:
     """A record id Click refused ('abc', 0, -3), in words a user acts on rather than Click's ("'abc' is not a
     valid int range", "0 is not in the range 1<=x<=9223372036854775807"); None for any other problem."""
-    from typer._click.exceptions import BadParameter
+    from typer._click.exceptions import BadParameter, MissingParameter
 
-    if not isinstance(problem, BadParameter) or getattr(problem.param, "name", None) not in _RECORD_ID_PARAMETERS:
-        return None
-    given = str(problem.message).split(" is not ", 1)[0]  # Click's message starts with the value given
+    if (not isinstance(problem, BadParameter) or isinstance(problem, MissingParameter)
+            or getattr(problem.param, "name", None) not in _RECORD_ID_PARAMETERS):
+        return None  # a missing id keeps Click's "Missing argument 'ID'."
+    # Click's message is "VALUE is not ...": the value may itself hold " is not ", so the last one ends it.
+    given = str(problem.message).rsplit(" is not ", 1)[0]
+    try:
+        too_large = int(given) > _LARGEST_ID
+    except ValueError:
+        too_large = False
+    if too_large:
+        return f"{given} is not a record id: ids go up to {_LARGEST_ID} ('cpe list' shows them)"
     return f"{given} is not a record id: ids are whole numbers from 1 ('cpe list' shows them)"
 
 

@@ -74,18 +74,22 @@ def message(text: str) -> None:
 
 
 def for_the_terminal(text: str) -> str:
-    """``text`` as standard error shows it: on a terminal, each line wider than the terminal broken between
-    words (never inside one: a path or a SHA-256 stays whole to copy), the rest indented two spaces. Anywhere
-    else (a pipe, a file, a script reading it) as it is: one line per message."""
+    """``text`` as standard error shows it: on a terminal, each line wider than the terminal broken at spaces,
+    never inside a word (a SHA-256, or a path without spaces, stays whole to copy), its later lines indented
+    two spaces more than it. Anywhere else (a pipe, a file, a script reading it) as it is: one line per
+    message."""
     columns = _stderr_columns()
     if columns is None or all(len(line) <= columns for line in text.split("\n")):
         return text
     import textwrap  # only for a message wider than the terminal (textwrap loads re)
 
-    return "\n".join(
-        "\n".join(textwrap.wrap(line, columns, subsequent_indent="  ", break_long_words=False,
-                                break_on_hyphens=False)) or line
-        if len(line) > columns else line for line in text.split("\n"))
+    def broken(line: str) -> str:
+        indent = line[:len(line) - len(line.lstrip(" "))]
+        return "\n".join(textwrap.wrap(line[len(indent):], columns, initial_indent=indent,
+                                       subsequent_indent=indent + "  ", break_long_words=False,
+                                       break_on_hyphens=False, expand_tabs=False, replace_whitespace=False)) or line
+
+    return "\n".join(broken(line) if len(line) > columns else line for line in text.split("\n"))
 
 
 def _stderr_columns() -> int | None:

@@ -22,7 +22,7 @@ def normalize(text: str) -> str:
     return " ".join("".join(char if char in _WORD_CHARACTERS else " " for char in folded).split())
 
 
-def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str) -> str:
+def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str, *, suggest: bool = True) -> str:
     """Return the canonical choice that ``value`` names.
 
     ``choices`` maps each canonical name to its aliases. An unknown value is
@@ -51,19 +51,27 @@ def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str) ->
         return by_word[0]
     if by_word:
         raise CpeError.invalid(f"{what} {value.strip()!r} is ambiguous; it matches: {', '.join(by_word)}")
-    raise CpeError.invalid(f"unknown {what} {value.strip()!r}{_did_you_mean(wanted, spellings)}; "
-                           f"accepted: {', '.join(choices)}")
+    hint = _did_you_mean(what, wanted, spellings) if suggest else ""
+    raise CpeError.invalid(f"unknown {what} {value.strip()!r}{hint}; accepted: {', '.join(choices)}")
 
 
-def _did_you_mean(wanted: str, spellings: list[tuple[str, str]]) -> str:
+# (what, wanted) -> the hint: an import of 20,000 rows with one misspelled state asks 20,000 times.
+_SUGGESTED: dict[tuple[str, str], str] = {}
+
+
+def _did_you_mean(what: str, wanted: str, spellings: list[tuple[str, str]]) -> str:
     """" (did you mean Taxes?)" for a misspelling ("taxs", "acounting") close to a name or alias; "" if none is.
-    Only on the way to an error, so ``difflib`` is imported there."""
-    from difflib import get_close_matches
+    Only on the way to an error (``suggest=False`` where an error is caught and another reading tried), so
+    ``difflib`` is imported there."""
+    hint = _SUGGESTED.get((what, wanted))
+    if hint is None:
+        from difflib import get_close_matches
 
-    by_spelling = {spelled: canonical for canonical, spelled in reversed(spellings)}
-    close = get_close_matches(wanted, list(by_spelling), n=3, cutoff=0.75)
-    names = list(dict.fromkeys(by_spelling[spelled] for spelled in close))
-    return f" (did you mean {' or '.join(names)}?)" if names else ""
+        by_spelling = {spelled: canonical for canonical, spelled in reversed(spellings)}
+        close = get_close_matches(wanted, list(by_spelling), n=3, cutoff=0.75)
+        names = list(dict.fromkeys(by_spelling[spelled] for spelled in close))
+        hint = _SUGGESTED[(what, wanted)] = f" (did you mean {' or '.join(names)}?)" if names else ""
+    return hint
 
 
 def _abbreviates(wanted: str, spelled: str) -> bool:

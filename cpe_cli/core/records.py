@@ -170,8 +170,9 @@ def clean_description(text: str | None) -> str:
 
 # Cached: pure lookups in fixed lists, repeated on every row of an import.
 @lru_cache(maxsize=1024)
-def match_field(text: str | None) -> str:
-    return match_choice(text or "", {f.name: f.aliases for f in catalog.FIELDS_OF_STUDY}, "field of study")
+def match_field(text: str | None, *, suggest: bool = True) -> str:
+    return match_choice(text or "", {f.name: f.aliases for f in catalog.FIELDS_OF_STUDY}, "field of study",
+                        suggest=suggest)
 
 
 @lru_cache(maxsize=1024)

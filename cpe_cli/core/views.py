@@ -56,7 +56,8 @@ def match_fields(words, more_groups=None) -> tuple[tuple[str, ...], tuple[str, .
             shown.append(key)
             continue
         try:
-            name = match_field(word) if ":" not in key else None
+            # No "did you mean" yet: the word may be a tracked profile's group (aa), read next.
+            name = match_field(word, suggest=False) if ":" not in key else None
         except CpeError as problem:
             name, unmatched = None, problem
         else:
@@ -69,6 +70,11 @@ def match_fields(words, more_groups=None) -> tuple[tuple[str, ...], tuple[str, .
                 shown.append(key)
                 continue
             groups = ", ".join([*FIELD_GROUPS, *extra])
+            if unmatched:
+                try:
+                    match_field(word)
+                except CpeError as problem:  # the same refusal, now with its "did you mean"
+                    unmatched = problem
             reason = unmatched.message if unmatched else f"unknown field group {word.strip()!r}"
             raise CpeError.invalid(f"{reason}; or a group: {groups}") from None
         fields.append(name)

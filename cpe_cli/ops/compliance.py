@@ -73,7 +73,8 @@ def list_profiles(home) -> list[Listed]:
 
 
 def show_profile(home, profile_id: str) -> Listed:
-    return Listed(find_profile(load_profiles(home), profile_id), _tracked(home).get(profile_id.strip().lower()))
+    profile = find_profile(load_profiles(home), profile_id)
+    return Listed(profile, _tracked(home).get(profile.id))
 
 
 def _period_end(profile: Profile, text: str | None) -> date | None:
@@ -90,19 +91,28 @@ def _period_end(profile: Profile, text: str | None) -> date | None:
     return end
 
 
+CLEAR_DECLARED = "none"  # ``--declare none``: no declared work from now on
+
+
 def use_profile(home, profile_id: str, period_end: str | None, declared: list[str]) -> tuple[Listed, str]:
     """Track a profile (or change how it is tracked); returns it and "new", "changed" or "same".
 
     Run again for a tracked profile, what is not given again is kept: ``cpe profile use ca`` after
     ``cpe profile use ca --period-end 2027-03-31 --declare attest`` keeps both (a new period end alone
-    keeps the declarations, and the other way round)."""
+    keeps the declarations, and the other way round); ``--declare none`` clears the declarations, and
+    ``cpe profile drop`` forgets everything (a fixed-period profile's own period comes back with it)."""
     profile = find_profile(load_profiles(home), profile_id)
     before = _tracked(home).get(profile.id)
     if period_end is None and before is not None and before.period_end is not None:
         end = before.period_end
     else:
         end = _period_end(profile, period_end)
-    words = before.declared if not declared and before is not None else check_declared(profile, declared)
+    if [str(word).strip().lower() for word in declared] == [CLEAR_DECLARED]:
+        words = frozenset()
+    elif not declared and before is not None:
+        words = before.declared
+    else:
+        words = check_declared(profile, declared)
     with open_ledger(home) as ledger:
         newly = stored.track_profile(ledger, profile.id, end, words)
         item = next(item for item in stored.tracked_profiles(ledger) if item.profile_id == profile.id)
@@ -113,8 +123,13 @@ def use_profile(home, profile_id: str, period_end: str | None, declared: list[st
 
 
 def drop_profile(home, profile_id: str) -> str:
-    """Stop tracking a profile (its id, even one whose file is gone); refused when it is not tracked."""
+    """Stop tracking a profile (its id or state name, or the id of one whose file is gone); refused when it is
+    not tracked."""
     wanted = profile_id.strip().lower()
+    try:
+        wanted = find_profile(load_profiles(home), profile_id).id
+    except CpeError:
+        pass  # a profile file since removed: its id as given
     dropped = False
     if _has_ledger(home):
         with open_ledger(home) as ledger:

@@ -179,10 +179,12 @@ def _confirm_removal(doomed, purge: bool) -> None:
     total = output.credits(sum(record.credits for record in doomed))
     output.message("\n".join(f"  {record.id:>5}  {_summary(record)}" for record in doomed))
     count = f"{output.plural(len(doomed), 'record')} ({total} credits)"
+    one = len(doomed) == 1
     if purge:
-        question = f"Remove {count} and their certificate files for good? This cannot be undone."
+        files = "its certificate file" if one else "their certificate files"
+        question = f"Remove {count} and {files} for good? This cannot be undone."
     else:
-        they, them = ("It stays", "it") if len(doomed) == 1 else ("They stay", "them")
+        they, them = ("It stays", "it") if one else ("They stay", "them")
         question = f"Remove {count}? {they} in the trash for 30 days ('cpe rm --undo' brings {them} back)."
     if not confirm(question):
         raise CpeError.failed("nothing removed")
