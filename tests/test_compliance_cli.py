@@ -109,6 +109,22 @@ def test_using_a_tracked_profile_again_keeps_what_is_not_given_again(cpe):
     assert cleared.stderr.startswith("Now tracking California CPA license (ca), period ending 2029-03-31. ")
     listed = {item["id"]: item for item in json.loads(cpe("profile", "list", "--json").stdout)}
     assert (listed["ca"]["period_end"], listed["ca"]["declared"]) == ("2029-03-31", [])
+    assert cpe("profile", "use", "ca", "--declare", "none", "--declare", "NONE").exit_code == 0
+    mixed = cpe("profile", "use", "ca", "--declare", "none", "--declare", "attest")
+    assert mixed.exit_code == 2 and "--declare none clears the declarations: give it alone" in mixed.stderr
+
+
+def test_dropping_an_id_tracked_as_typed_drops_that_one_not_the_state_it_names(cpe, home):
+    """A user's own profile 'texas', tracked beside the built-in tx, then its file removed: 'drop texas' is it."""
+    (home / "profiles").mkdir(parents=True)
+    own = home / "profiles" / "texas.toml"
+    own.write_text('schema = 1\nid = "texas"\nname = "Mine"\n[period]\nmonths = 12\nanchor = 2026-12-31\n'
+                   '[[rule]]\nid = "total"\nkind = "min"\nhours = 40\n')
+    assert cpe("profile", "use", "texas").exit_code == 0, cpe("profile", "use", "texas").stderr
+    assert cpe("profile", "use", "tx", "--period-end", "2026-08-31").exit_code == 0
+    own.unlink()
+    assert cpe("profile", "drop", "texas").stderr == "Stopped tracking texas.\n"
+    assert [item["id"] for item in json.loads(cpe("profile", "list", "--json").stdout) if item["tracked"]] == ["tx"]
 
 
 @pytest.mark.parametrize("named", ["california", "California", " new  york "])

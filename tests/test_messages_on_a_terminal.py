@@ -68,11 +68,15 @@ def test_a_word_wider_than_the_terminal_is_never_cut(home, cpe):
     assert str(deep) in screen.replace("\r\n", "\n")
 
 
-def test_a_line_keeps_its_own_indent_and_its_tabs(monkeypatch):
-    """The list of records ``cpe rm`` asks about is indented: its broken lines stay under it, two spaces in."""
+def test_a_line_keeps_its_own_indent_and_tabs_count_as_the_terminal_shows_them(monkeypatch):
+    """The list of records ``cpe rm`` asks about is indented: its broken lines stay under it, two spaces in. A
+    tab is as wide as the terminal shows it (to the next multiple of 8), never one column."""
     monkeypatch.setattr(output, "_stderr_columns", lambda: 30)
     text = "    12  2026-06-01  Ethics for CPAs in the public interest\tnotes\nshort"
     assert output.for_the_terminal(text) == ("    12  2026-06-01  Ethics for\n"
                                              "      CPAs in the public\n"
-                                             "      interest\tnotes\n"
+                                             "      interest      notes\n"
                                              "short")
+    tabbed = output.for_the_terminal("Error: one\ttwo\tthree\tfour\tfive")
+    assert all(len(line.expandtabs()) <= 30 for line in tabbed.split("\n"))
+    assert tabbed.split() == ["Error:", "one", "two", "three", "four", "five"]

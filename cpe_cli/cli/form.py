@@ -31,7 +31,8 @@ REQUIRED_OPTIONS = {"title": "--title", "credits": "--credits", "field_of_study"
 
 class Cancelled(KeyboardInterrupt):
     """Ctrl-C (or Ctrl-D) in a form, which has written nothing yet: said as what it means for the ledger
-    (``failures.run_reporting_errors`` prints it in place of "Interrupted.", with the same exit code, 130)."""
+    (``failures.interrupted`` prints it in place of "Interrupted.", on either route, with the same exit code,
+    130)."""
 
     def __init__(self, said: str):
         super().__init__(said)

@@ -79,17 +79,20 @@ def for_the_terminal(text: str) -> str:
     two spaces more than it. Anywhere else (a pipe, a file, a script reading it) as it is: one line per
     message."""
     columns = _stderr_columns()
-    if columns is None or all(len(line) <= columns for line in text.split("\n")):
+    if columns is None or all(len(line.expandtabs()) <= columns for line in text.split("\n")):
         return text
     import textwrap  # only for a message wider than the terminal (textwrap loads re)
 
     def broken(line: str) -> str:
+        line = line.expandtabs()  # as the terminal shows it: a tab is up to 8 columns, not 1
         indent = line[:len(line) - len(line.lstrip(" "))]
+        if len(indent) > columns // 2:  # an indent that leaves no room for words is not kept
+            indent = ""
         return "\n".join(textwrap.wrap(line[len(indent):], columns, initial_indent=indent,
                                        subsequent_indent=indent + "  ", break_long_words=False,
-                                       break_on_hyphens=False, expand_tabs=False, replace_whitespace=False)) or line
+                                       break_on_hyphens=False)) or line
 
-    return "\n".join(broken(line) if len(line) > columns else line for line in text.split("\n"))
+    return "\n".join(broken(line) if len(line.expandtabs()) > columns else line for line in text.split("\n"))
 
 
 def _stderr_columns() -> int | None:

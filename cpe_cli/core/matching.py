@@ -51,26 +51,26 @@ def match_choice(value: str, choices: Mapping[str, Iterable[str]], what: str, *,
         return by_word[0]
     if by_word:
         raise CpeError.invalid(f"{what} {value.strip()!r} is ambiguous; it matches: {', '.join(by_word)}")
-    hint = _did_you_mean(what, wanted, spellings) if suggest else ""
+    hint = _did_you_mean((what, wanted, tuple(choices)), wanted, spellings) if suggest else ""
     raise CpeError.invalid(f"unknown {what} {value.strip()!r}{hint}; accepted: {', '.join(choices)}")
 
 
-# (what, wanted) -> the hint: an import of 20,000 rows with one misspelled state asks 20,000 times.
-_SUGGESTED: dict[tuple[str, str], str] = {}
+# (what, wanted, the names) -> the hint: an import of 20,000 rows with one misspelled state asks 20,000 times.
+_SUGGESTED: dict[tuple, str] = {}
 
 
-def _did_you_mean(what: str, wanted: str, spellings: list[tuple[str, str]]) -> str:
+def _did_you_mean(key: tuple, wanted: str, spellings: list[tuple[str, str]]) -> str:
     """" (did you mean Taxes?)" for a misspelling ("taxs", "acounting") close to a name or alias; "" if none is.
     Only on the way to an error (``suggest=False`` where an error is caught and another reading tried), so
     ``difflib`` is imported there."""
-    hint = _SUGGESTED.get((what, wanted))
+    hint = _SUGGESTED.get(key)
     if hint is None:
         from difflib import get_close_matches
 
         by_spelling = {spelled: canonical for canonical, spelled in reversed(spellings)}
         close = get_close_matches(wanted, list(by_spelling), n=3, cutoff=0.75)
         names = list(dict.fromkeys(by_spelling[spelled] for spelled in close))
-        hint = _SUGGESTED[(what, wanted)] = f" (did you mean {' or '.join(names)}?)" if names else ""
+        hint = _SUGGESTED[key] = f" (did you mean {' or '.join(names)}?)" if names else ""
     return hint
 
 

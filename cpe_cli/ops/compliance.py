@@ -19,7 +19,7 @@ from operator import itemgetter
 from ..core import compliance
 from ..core.errors import CpeError
 from ..core.periods import parse_date
-from ..core.profiles import Profile, check_declared, load_profiles
+from ..core.profiles import Profile, check_declared, declarable_words, load_profiles
 from ..store import compliance as stored
 from ..store.ledger import DATABASE_NAME, open_ledger
 
@@ -107,7 +107,10 @@ def use_profile(home, profile_id: str, period_end: str | None, declared: list[st
         end = before.period_end
     else:
         end = _period_end(profile, period_end)
-    if [str(word).strip().lower() for word in declared] == [CLEAR_DECLARED]:
+    spoken = {str(word).strip().lower() for word in declared}
+    if CLEAR_DECLARED in spoken and CLEAR_DECLARED not in declarable_words(profile):
+        if spoken != {CLEAR_DECLARED}:
+            raise CpeError.invalid(f"--declare {CLEAR_DECLARED} clears the declarations: give it alone")
         words = frozenset()
     elif not declared and before is not None:
         words = before.declared
@@ -126,10 +129,11 @@ def drop_profile(home, profile_id: str) -> str:
     """Stop tracking a profile (its id or state name, or the id of one whose file is gone); refused when it is
     not tracked."""
     wanted = profile_id.strip().lower()
-    try:
-        wanted = find_profile(load_profiles(home), profile_id).id
-    except CpeError:
-        pass  # a profile file since removed: its id as given
+    if wanted not in _tracked(home):  # an id tracked as typed is that one (a user's 'texas' is not tx)
+        try:
+            wanted = find_profile(load_profiles(home), profile_id).id
+        except CpeError:
+            pass  # a profile file since removed: its id as given
     dropped = False
     if _has_ledger(home):
         with open_ledger(home) as ledger:

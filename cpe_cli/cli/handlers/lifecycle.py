@@ -181,8 +181,9 @@ def _confirm_removal(doomed, purge: bool) -> None:
     count = f"{output.plural(len(doomed), 'record')} ({total} credits)"
     one = len(doomed) == 1
     if purge:
-        files = "its certificate file" if one else "their certificate files"
-        question = f"Remove {count} and {files} for good? This cannot be undone."
+        certified = sum(1 for record in doomed if record.certificate)
+        files = "" if not certified else " and its certificate file" if one else " and their certificate files"
+        question = f"Remove {count}{files} for good? This cannot be undone."
     else:
         they, them = ("It stays", "it") if one else ("They stay", "them")
         question = f"Remove {count}? {they} in the trash for 30 days ('cpe rm --undo' brings {them} back)."
