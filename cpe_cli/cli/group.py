@@ -67,7 +67,6 @@ class CpeGroup(TyperGroup):
 
 # The record-id arguments (show, edit: ``record_id``; rm: ``record_ids``), an integer from 1 to SQLite's largest.
 _RECORD_ID_PARAMETERS = ("record_id", "record_ids")
-_LARGEST_ID = 2**63 - 1  # SQLite's largest integer, the arguments' max (app.py)
 
 
 def _record_id_problem(problem) -> str | None:
@@ -80,12 +79,13 @@ def _record_id_problem(problem) -> str | None:
         return None  # a missing id keeps Click's "Missing argument 'ID'."
     # Click's message is "VALUE is not ...": the value may itself hold " is not ", so the last one ends it.
     given = str(problem.message).rsplit(" is not ", 1)[0]
+    largest = getattr(problem.param.type, "max", None)  # the argument's own range (app.py declares it)
     try:
-        too_large = int(given) > _LARGEST_ID
+        too_large = largest is not None and int(given) > largest
     except ValueError:
         too_large = False
     if too_large:
-        return f"{given} is not a record id: ids go up to {_LARGEST_ID} ('cpe list' shows them)"
+        return f"{given} is not a record id: ids go up to {largest} ('cpe list' shows them)"
     return f"{given} is not a record id: ids are whole numbers from 1 ('cpe list' shows them)"
 
 

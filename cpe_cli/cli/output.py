@@ -97,17 +97,14 @@ def for_the_terminal(text: str) -> str:
 
 def _stderr_columns() -> int | None:
     """The width of the terminal standard error is on ($COLUMNS first, as for the tables); None if it is not one."""
-    import os
-
     try:
         if not sys.stderr.isatty():
             return None
-        columns = int(os.environ.get("COLUMNS") or 0)
-        if columns <= 0:
-            columns = os.get_terminal_size(sys.stderr.fileno()).columns
-    except (AttributeError, ValueError, OSError):
+    except (AttributeError, ValueError):
         return None
-    return max(columns, 20) if columns > 0 else None
+    from .terminal import terminal_size
+
+    return max(terminal_size(stream=sys.stderr)[0], 20)
 
 
 def warn(text: str) -> None:

@@ -13,8 +13,8 @@ import os
 import sys
 
 
-def terminal_size(fallback: tuple[int, int] = (80, 24)) -> tuple[int, int]:
-    """(columns, lines)."""
+def terminal_size(fallback: tuple[int, int] = (80, 24), stream=None) -> tuple[int, int]:
+    """(columns, lines) of the terminal ``stream`` is on (standard output unless given)."""
     try:
         columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
@@ -25,7 +25,7 @@ def terminal_size(fallback: tuple[int, int] = (80, 24)) -> tuple[int, int]:
         lines = 0
     if columns <= 0 or lines <= 0:
         try:
-            size = os.get_terminal_size(sys.__stdout__.fileno())
+            size = os.get_terminal_size((stream or sys.__stdout__).fileno())
         except (AttributeError, ValueError, OSError):
             size = os.terminal_size(fallback)
         if columns <= 0:

@@ -129,14 +129,15 @@ def drop_profile(home, profile_id: str) -> str:
     """Stop tracking a profile (its id or state name, or the id of one whose file is gone); refused when it is
     not tracked."""
     wanted = profile_id.strip().lower()
-    if wanted not in _tracked(home):  # an id tracked as typed is that one (a user's 'texas' is not tx)
-        try:
-            wanted = find_profile(load_profiles(home), profile_id).id
-        except CpeError:
-            pass  # a profile file since removed: its id as given
     dropped = False
     if _has_ledger(home):
         with open_ledger(home) as ledger:
+            tracked = {item.profile_id for item in stored.tracked_profiles(ledger)}
+            if wanted not in tracked:  # an id tracked as typed is that one (a user's 'texas' is not tx)
+                try:
+                    wanted = find_profile(load_profiles(home), profile_id).id
+                except CpeError:
+                    pass  # a profile file since removed: its id as given
             dropped = stored.drop_profile(ledger, wanted)
     if not dropped:
         raise CpeError.invalid(f"profile {profile_id!r} is not tracked (see 'cpe profile list')")

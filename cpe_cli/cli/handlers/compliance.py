@@ -27,15 +27,19 @@ def _number(value: Decimal) -> float | int:
 
 
 def _tracking_words(listed) -> str:
-    tracked = listed.tracked
-    if tracked is None:
+    if listed.tracked is None:
         return "not tracked"
-    parts = ["tracked"]
+    return "; ".join(["tracked", *_settings(listed.tracked)])
+
+
+def _settings(tracked) -> list[str]:
+    """How a profile is tracked, in words: its period end and declared work, where there are any."""
+    parts = []
     if tracked.period_end:
         parts.append(f"period ending {tracked.period_end.isoformat()}")
     if tracked.declared:
         parts.append("declared " + ", ".join(sorted(tracked.declared)))
-    return "; ".join(parts)
+    return parts
 
 
 def profile_list(*, as_json=False) -> None:
@@ -104,7 +108,7 @@ def profile_use(*, profile_id: str, period_end=None, declare=None) -> None:
 
     item, change = use_profile(resolve_home(), profile_id, period_end, declare or [])
     verb = {"new": "Tracking", "changed": "Now tracking", "same": "Already tracking"}[change]
-    settings = _tracking_words(item).removeprefix("tracked").lstrip("; ")
+    settings = "; ".join(_settings(item.tracked))
     output.message(f"{verb} {item.profile.name} ({item.profile.id}){', ' + settings if settings else ''}"
                    f"{' (nothing changed)' if change == 'same' else ''}. See where you stand with 'cpe status'.")
 
