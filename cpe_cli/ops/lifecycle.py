@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import date
 from pathlib import Path
 
@@ -103,10 +103,10 @@ def remove_records(ledger: Ledger, record_ids: list[int], today: date, *, purge:
     return removed
 
 
-@dataclass(frozen=True)
-class Restored:
-    record: StoredRecord
-    original_id: int
+class Restored(namedtuple("Restored", ("record", "original_id"))):
+    """A record ``undo_removal`` brought back (a ``StoredRecord``) and the id it had before."""
+
+    __slots__ = ()
 
 
 def undo_removal(ledger: Ledger, today: date) -> list[Restored]:

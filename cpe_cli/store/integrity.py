@@ -21,9 +21,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from ..core.records import Certificate
 from . import schema
@@ -213,7 +212,7 @@ _IDS_PER_TASK = 32768
 # break, else read DISTINCT by ``_TITLES``).
 _RECORD_FACTS = (
     "SELECT count(*), group_concat(json_array(substr(completed_on, 1, 7), source, field_of_study, credits, "
-    "credits_hundredths), '\n'), group_concat(title, '\n'), max(title), max(length(title)), "
+    "credits_hundredths), '\n'), group_concat(title, '\n'), max(title), min(title), max(length(title)), "
     "json_group_array(DISTINCT provider), json_group_array(DISTINCT description), "
     "json_group_array(DISTINCT delivery_method), json_group_array(DISTINCT state) "
     "FROM records WHERE id BETWEEN ? AND ?")
@@ -233,8 +232,7 @@ CHECKED_COLUMNS = ("title", "credits", "field_of_study", "state", "completed_on"
                    "description", "source", "tags")
 
 
-@dataclass
-class RecordFacts:
+class RecordFacts(namedtuple("RecordFacts", ("count", "needing", "totals", "kept"))):
     """What one read of every record found, all in one snapshot of the ledger.
 
     ``needing``: {column: the distinct stored values the ``judge`` given to ``start_record_read`` said a row
@@ -243,10 +241,7 @@ class RecordFacts:
     records and as ``monthly_totals`` keeps them, {(month, source, field): (hundredths, records)}.
     """
 
-    count: int
-    needing: dict[str, list]
-    totals: dict
-    kept: dict
+    __slots__ = ()
 
 
 class _Unreadable(Exception):
@@ -262,7 +257,7 @@ class RecordRead:
     """
 
     def __init__(self, conns: list[sqlite3.Connection], low: int | None, high: int | None, threaded: bool,
-                 judge: Callable[[str, object], bool], plain: Callable[[str, str, int, int], bool]):
+                 judge: Callable[[str, object], bool], plain: Callable[[str, str, int, int, str], bool]):
         self._conns = conns
         self._judge = judge
         self._plain = plain
@@ -312,11 +307,11 @@ class RecordRead:
         self._judge_new("tags", tags)
 
     def _read_ids(self, conn: sqlite3.Connection, first: int, last: int) -> None:
-        rows, keys, titles, greatest_title, longest_title, *lists = conn.execute(_RECORD_FACTS,
-                                                                                 (first, last)).fetchone()
+        rows, keys, titles, greatest_title, least_title, longest_title, *lists = conn.execute(
+            _RECORD_FACTS, (first, last)).fetchone()
         if rows == 0:
             return
-        if isinstance(greatest_title, bytes) or not self._plain("title", titles, rows, longest_title):
+        if isinstance(greatest_title, bytes) or not self._plain("title", titles, rows, longest_title, least_title):
             if isinstance(greatest_title, str) and titles.count("\n") == rows - 1:  # no title holds a line break
                 self._judge_new("title", set(titles.split("\n")))
             else:
@@ -327,8 +322,9 @@ class RecordRead:
         if sum(counted.values()) != rows:
             raise _Unreadable("a key that is NULL")
         read_back = self._keys
-        for key in counted.keys() - read_back.keys():
-            read_back[key] = _key_parts(key)
+        new_keys = list(counted.keys() - read_back.keys())
+        if new_keys:
+            read_back.update(zip(new_keys, _keys_parts(new_keys)))
         with self._lock:
             self._rows += rows
             self._counted.update(counted)
@@ -421,13 +417,13 @@ class RecordRead:
 
 
 def start_record_read(ledger: Ledger, judge: Callable[[str, object], bool],
-                      plain: Callable[[str, str, int, int], bool]) -> RecordRead | None:
+                      plain: Callable[[str, str, int, int, str], bool]) -> RecordRead | None:
     """Start reading every record (``RecordRead``), or None when it cannot be done on the ledger's own file.
 
     ``judge(column, value)``: whether a row holding that stored value needs the full check; called once per
     distinct value of each of ``CHECKED_COLUMNS``, in whichever thread read it. ``plain(column, joined, count,
-    longest)``: True only if each of the ``count`` values joined by line breaks in ``joined`` (``longest``
-    characters at most) needs no check; for the titles of a range of ids, which are then not judged one by
+    longest, least)``: True only if each of the ``count`` values joined by line breaks in ``joined`` (``longest``
+    characters at most, ``least`` the least of them by SQLite's ``min()``) needs no check; for the titles of a range of ids, which are then not judged one by
     one (the NOT NULL constraint, which ``finish`` requires to hold, makes ``count`` the number of values).
 
     Its connections are opened on the file the ledger's connection has open (the same device and inode
@@ -500,13 +496,16 @@ def _open_reader(ledger: Ledger) -> sqlite3.Connection | None:
     return conn
 
 
-def _key_parts(key: str) -> tuple:
-    """(month, source, field, credits, hundredths) from a key of ``_RECORD_FACTS``; a NULL or a REAL in it
-    (which its JSON could not give back exactly) stops the read."""
-    parts = tuple(json.loads(key))
-    month, source, field, credits, hundredths = parts
-    if not all(isinstance(text, str) for text in (month, source, field, credits)) or type(hundredths) is not int:
-        raise _Unreadable(f"a key the totals cannot be summed from: {key}")  # (a bool is no hundredths either)
+def _keys_parts(keys: list[str]) -> list[tuple]:
+    """(month, source, field, credits, hundredths) from each key of ``_RECORD_FACTS``, read as one JSON array
+    (one ``json.loads`` per key cost more than the rest of the keys' handling at 38,000 distinct keys); a NULL
+    or a REAL in one (which its JSON could not give back exactly) stops the read."""
+    parts = [tuple(key) for key in json.loads("[" + ",".join(keys) + "]")]
+    if len(parts) != len(keys):
+        raise _Unreadable("a key that is not one JSON array")
+    for key in parts:
+        if len(key) != 5 or not all(isinstance(text, str) for text in key[:4]) or type(key[4]) is not int:
+            raise _Unreadable(f"a key the totals cannot be summed from: {key}")  # (a bool is no hundredths either)
     return parts
 
 

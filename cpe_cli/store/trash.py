@@ -14,7 +14,7 @@ named by ``certificate_stored`` here, until its entry expires.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import date, timedelta
 
 from ..core.records import Certificate
@@ -28,13 +28,11 @@ def trash_cutoff(today: date) -> str:
     return (today - timedelta(days=TRASH_DAYS)).isoformat()
 
 
-@dataclass(frozen=True)
-class TrashEntry:
-    record_id: int
-    batch: int
-    removed_on: str
-    title: str
-    certificate: Certificate | None
+class TrashEntry(namedtuple("TrashEntry", ("record_id", "batch", "removed_on", "title", "certificate"))):
+    """A record in the trash: its id, removal batch, day removed, title and certificate (or None). A named
+    tuple, not a dataclass: ``dataclasses`` (with ``inspect``) is 10-15 ms of ``cpe verify``'s start-up."""
+
+    __slots__ = ()
 
 
 def entries(ledger: Ledger, today: date | None = None) -> list[TrashEntry]:
