@@ -267,7 +267,6 @@ class RecordRead:
         self._tasks.reverse()  # popped from the end: the indexes first, then the ids in order
         self._lock = threading.Lock()
         self._judged: dict[str, dict] = {column: {} for column in CHECKED_COLUMNS}
-        self._keys: dict[str, tuple] = {}
         self._counted: Counter = Counter()
         self._rows = 0
         self._tagged: int | None = None
@@ -281,16 +280,20 @@ class RecordRead:
             self._thread.start()
 
     def _work(self, conn: sqlite3.Connection) -> None:
+        # Each thread counts the keys it reads into a counter of its own (no lock, and no counter a range that
+        # is then merged: at 1,000,000 records that merging cost more than the counting); summed once at the end.
+        counted: Counter = Counter()
         try:
             while True:
                 with self._lock:
                     if self._stop or self._error is not None or not self._tasks:
+                        self._counted.update(counted)
                         return
                     task = self._tasks.pop()
                 if task[0] == "indexes":
                     self._read_indexes(conn)
                 else:
-                    self._read_ids(conn, *task[1:])
+                    self._read_ids(conn, *task[1:], counted)
         except BaseException as problem:  # noqa: BLE001 (handed to ``finish``, in the command's thread)
             with self._lock:
                 if self._error is None:
@@ -306,7 +309,7 @@ class RecordRead:
         self._judge_new("completed_on", dates)
         self._judge_new("tags", tags)
 
-    def _read_ids(self, conn: sqlite3.Connection, first: int, last: int) -> None:
+    def _read_ids(self, conn: sqlite3.Connection, first: int, last: int, counted: Counter) -> None:
         rows, keys, titles, greatest_title, least_title, longest_title, *lists = conn.execute(
             _RECORD_FACTS, (first, last)).fetchone()
         if rows == 0:
@@ -316,18 +319,14 @@ class RecordRead:
                 self._judge_new("title", set(titles.split("\n")))
             else:
                 self._judge_new("title", json.loads(conn.execute(_TITLES, (first, last)).fetchone()[0]))
-        # Counted here, and each key met for the first time read back, in the thread that read them, while the
-        # other thread is inside SQLite; the counts are summed into the totals once, in ``finish``.
-        counted = Counter(keys.split("\n"))
-        if sum(counted.values()) != rows:
+        # Counted here, in the thread that read them, while the other thread is inside SQLite; each distinct key
+        # is read back once, in ``finish``.
+        row_keys = keys.split("\n")
+        if len(row_keys) != rows:
             raise _Unreadable("a key that is NULL")
-        read_back = self._keys
-        new_keys = list(counted.keys() - read_back.keys())
-        if new_keys:
-            read_back.update(zip(new_keys, _keys_parts(new_keys)))
+        counted.update(row_keys)
         with self._lock:
             self._rows += rows
-            self._counted.update(counted)
         for column, text in zip(_JSON_COLUMNS, lists):
             self._judge_new(column, json.loads(text))
 
@@ -358,10 +357,13 @@ class RecordRead:
             return None
         if self._tagged < self._rows:
             self._judge_new("tags", [""])
+        try:
+            parts = _keys_parts(list(self._counted))
+        except (_Unreadable, ValueError):
+            return None
         totals: dict = {}
         fields, sources, pairs = set(), set(), set()
-        for key, records in self._counted.items():
-            month, source, field, credits, hundredths = self._keys[key]
+        for (month, source, field, credits, hundredths), records in zip(parts, self._counted.values()):
             group = (month, source, field)
             before = totals.get(group, (0, 0))
             totals[group] = (before[0] + hundredths * records, before[1] + records)
@@ -496,16 +498,16 @@ def _open_reader(ledger: Ledger) -> sqlite3.Connection | None:
     return conn
 
 
-def _keys_parts(keys: list[str]) -> list[tuple]:
-    """(month, source, field, credits, hundredths) from each key of ``_RECORD_FACTS``, read as one JSON array
-    (one ``json.loads`` per key cost more than the rest of the keys' handling at 38,000 distinct keys); a NULL
-    or a REAL in one (which its JSON could not give back exactly) stops the read."""
-    parts = [tuple(key) for key in json.loads("[" + ",".join(keys) + "]")]
-    if len(parts) != len(keys):
-        raise _Unreadable("a key that is not one JSON array")
-    for key in parts:
-        if len(key) != 5 or not all(isinstance(text, str) for text in key[:4]) or type(key[4]) is not int:
-            raise _Unreadable(f"a key the totals cannot be summed from: {key}")  # (a bool is no hundredths either)
+def _keys_parts(keys: list[str]) -> list[list]:
+    """[month, source, field, credits, hundredths] from each key of ``_RECORD_FACTS``, read as one JSON array
+    (one ``json.loads`` a key, and a check a key in Python, cost more than counting the keys at 38,000
+    distinct keys); a NULL or a REAL in one (which its JSON could not give back exactly) stops the read. A key
+    of other than five values raises ValueError as it is unpacked."""
+    parts = json.loads("[" + ",".join(keys) + "]")
+    if len(parts) != len(keys) or not all(
+            type(month) is str and type(source) is str and type(field) is str and type(credits) is str
+            and type(hundredths) is int for month, source, field, credits, hundredths in parts):
+        raise _Unreadable("a key the totals cannot be summed from")  # (a bool is no hundredths either)
     return parts
 
 
