@@ -308,6 +308,32 @@ def test_one_cpu_reads_without_a_thread(tmp_path):
     assert alone[0][0].startswith("database: 1 monthly total(s) differ")  # the hundredths changed behind them
 
 
+def test_what_two_workers_count_adds_up_to_the_totals(tmp_path):
+    """Each worker of the read counts its own ranges and adds its sums to the others' when no range is left:
+    a month, source and field whose records two workers read must total as one group (one range an id here,
+    and each worker given every other one in turn: records 5, 7 and 8 share a group, 8 is read by one worker
+    and 5 and 7 by the other)."""
+    home = _copy_home(tmp_path)
+    with mock.patch.object(integrity, "_IDS_PER_TASK", 1), \
+            mock.patch.object(integrity.os, "sched_getaffinity", lambda pid: {0}), open_ledger(home) as ledger:
+        read = integrity.start_record_read(ledger, verify._judge(TODAY), verify._all_plainly_kept)
+        try:
+            tasks = read._tasks
+            assert len(tasks) == 9  # the indexes, then the eight records' ids
+            for half in (tasks[::2], tasks[1::2]):
+                read._tasks = half
+                read._work(read._conns[-1])
+            facts = read.finish(constraints_hold=True)
+        finally:
+            read.close()
+        fresh = {(month, source, field): (hundredths, records) for month, source, field, hundredths, records in
+                 ledger.conn.execute("SELECT substr(completed_on, 1, 7), source, field_of_study, "
+                                     "sum(credits_hundredths), count(*) FROM records GROUP BY 1, 2, 3")}
+    assert facts.count == 8
+    assert fresh[("2026-06", "external", "Taxes")] == (2400, 3)
+    assert facts.totals == fresh == facts.kept
+
+
 def test_the_read_starts_its_connections_in_one_snapshot(tmp_path):
     """While the read's two connections begin, no other connection can commit: the monthly totals and the
     records they sum are read from one state of the ledger, whatever writers do meanwhile."""

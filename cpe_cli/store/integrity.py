@@ -23,6 +23,7 @@ import sqlite3
 import threading
 from collections import Counter, namedtuple
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 from ..core.records import Certificate
 from . import schema
@@ -267,7 +268,10 @@ class RecordRead:
         self._tasks.reverse()  # popped from the end: the indexes first, then the ids in order
         self._lock = threading.Lock()
         self._judged: dict[str, dict] = {column: {} for column in CHECKED_COLUMNS}
-        self._counted: Counter = Counter()
+        # What the threads' counts add up to: {(month, source, field): (hundredths, records)}, and the fields,
+        # sources and (credits, hundredths) pairs the keys hold.
+        self._totals: dict = {}
+        self._keyed: dict[str, set] = {"field_of_study": set(), "source": set(), "credits": set()}
         self._rows = 0
         self._tagged: int | None = None
         self._kept: dict = {}
@@ -281,19 +285,30 @@ class RecordRead:
 
     def _work(self, conn: sqlite3.Connection) -> None:
         # Each thread counts the keys it reads into a counter of its own (no lock, and no counter a range that
-        # is then merged: at 1,000,000 records that merging cost more than the counting); summed once at the end.
+        # is then merged: at 1,000,000 records that merging cost more than the counting), reads back each key
+        # the first time it meets one, and sums its counts up when no range is left: what is then merged under
+        # the lock is a few thousand totals, and nothing is left for ``finish`` to do alone.
         counted: Counter = Counter()
+        parsed: dict[str, list] = {}
         try:
             while True:
                 with self._lock:
                     if self._stop or self._error is not None or not self._tasks:
-                        self._counted.update(counted)
-                        return
+                        break
                     task = self._tasks.pop()
                 if task[0] == "indexes":
                     self._read_indexes(conn)
                 else:
-                    self._read_ids(conn, *task[1:], counted)
+                    self._read_ids(conn, *task[1:], counted, parsed)
+            if self._stop or self._error is not None:
+                return  # nothing it found will be used
+            totals, keyed = _summed(counted, parsed)
+            with self._lock:
+                for group, (hundredths, records) in totals.items():
+                    before = self._totals.get(group, (0, 0))
+                    self._totals[group] = (before[0] + hundredths, before[1] + records)
+                for column, values in keyed.items():
+                    self._keyed[column] |= values
         except BaseException as problem:  # noqa: BLE001 (handed to ``finish``, in the command's thread)
             with self._lock:
                 if self._error is None:
@@ -309,7 +324,7 @@ class RecordRead:
         self._judge_new("completed_on", dates)
         self._judge_new("tags", tags)
 
-    def _read_ids(self, conn: sqlite3.Connection, first: int, last: int, counted: Counter) -> None:
+    def _read_ids(self, conn: sqlite3.Connection, first: int, last: int, counted: Counter, parsed: dict) -> None:
         rows, keys, titles, greatest_title, least_title, longest_title, *lists = conn.execute(
             _RECORD_FACTS, (first, last)).fetchone()
         if rows == 0:
@@ -319,12 +334,16 @@ class RecordRead:
                 self._judge_new("title", set(titles.split("\n")))
             else:
                 self._judge_new("title", json.loads(conn.execute(_TITLES, (first, last)).fetchone()[0]))
-        # Counted here, in the thread that read them, while the other thread is inside SQLite; each distinct key
-        # is read back once, in ``finish``.
+        # Counted here, in the thread that read them, while the other thread is inside SQLite. The keys met for
+        # the first time are the last ones the counter holds (a dict keeps the order keys came in).
         row_keys = keys.split("\n")
         if len(row_keys) != rows:
             raise _Unreadable("a key that is NULL")
+        known = len(counted)
         counted.update(row_keys)
+        if len(counted) > known:
+            new_keys = list(islice(reversed(counted), len(counted) - known))
+            parsed.update(zip(new_keys, _keys_parts(new_keys)))
         with self._lock:
             self._rows += rows
         for column, text in zip(_JSON_COLUMNS, lists):
@@ -358,27 +377,13 @@ class RecordRead:
         if self._tagged < self._rows:
             self._judge_new("tags", [""])
         try:
-            parts = _keys_parts(list(self._counted))
-        except (_Unreadable, ValueError):
-            return None
-        totals: dict = {}
-        fields, sources, pairs = set(), set(), set()
-        for (month, source, field, credits, hundredths), records in zip(parts, self._counted.values()):
-            group = (month, source, field)
-            before = totals.get(group, (0, 0))
-            totals[group] = (before[0] + hundredths * records, before[1] + records)
-            fields.add(field)
-            sources.add(source)
-            pairs.add((credits, hundredths))
-        try:
-            self._judge_new("field_of_study", fields)
-            self._judge_new("source", sources)
-            self._judge_new("credits", pairs)
+            for column, values in self._keyed.items():
+                self._judge_new(column, values)
         except _Unreadable:
             return None
         needing = {column: [value for value, bad in judged.items() if bad] for column, judged in self._judged.items()}
         return RecordFacts(self._rows, {column: values for column, values in needing.items() if values},
-                           totals, self._kept)
+                           self._totals, self._kept)
 
     def rows_with(self, values: dict[str, list]) -> Iterator[tuple]:
         """The records, by id, raw (id, title, credits, credits_hundredths, field, state, date, method, provider,
@@ -496,6 +501,20 @@ def _open_reader(ledger: Ledger) -> sqlite3.Connection | None:
         conn.close()
         return None
     return conn
+
+
+def _summed(counted: Counter, parsed: dict[str, list]) -> tuple[dict, dict[str, set]]:
+    """One thread's counts of keys as {(month, source, field): (hundredths, records)}, and the fields, sources
+    and (credits, hundredths) pairs its keys hold."""
+    totals: dict = {}
+    for key, records in counted.items():
+        month, source, field, credits, hundredths = parsed[key]
+        group = (month, source, field)
+        before = totals.get(group, (0, 0))
+        totals[group] = (before[0] + hundredths * records, before[1] + records)
+    keys = parsed.values()
+    return totals, {"field_of_study": {key[2] for key in keys}, "source": {key[1] for key in keys},
+                    "credits": {(key[3], key[4]) for key in keys}}
 
 
 def _keys_parts(keys: list[str]) -> list[list]:
