@@ -268,10 +268,7 @@ class RecordRead:
         self._tasks.reverse()  # popped from the end: the indexes first, then the ids in order
         self._lock = threading.Lock()
         self._judged: dict[str, dict] = {column: {} for column in CHECKED_COLUMNS}
-        # What the threads' counts add up to: {(month, source, field): (hundredths, records)}, and the fields,
-        # sources and (credits, hundredths) pairs the keys hold.
-        self._totals: dict = {}
-        self._keyed: dict[str, set] = {"field_of_study": set(), "source": set(), "credits": set()}
+        self._totals: dict = {}  # what the threads' counts add up to: {(month, source, field): (hundredths, records)}
         self._rows = 0
         self._tagged: int | None = None
         self._kept: dict = {}
@@ -302,13 +299,14 @@ class RecordRead:
                     self._read_ids(conn, *task[1:], counted, parsed)
             if self._stop or self._error is not None:
                 return  # nothing it found will be used
-            totals, keyed = _summed(counted, parsed)
+            totals = _summed(counted, parsed)
+            keys = parsed.values()
+            self._judge_new("field_of_study", {key[2] for key in keys})
+            self._judge_new("source", {key[1] for key in keys})
+            self._judge_new("credits", {(key[3], key[4]) for key in keys})
             with self._lock:
                 for group, (hundredths, records) in totals.items():
-                    before = self._totals.get(group, (0, 0))
-                    self._totals[group] = (before[0] + hundredths, before[1] + records)
-                for column, values in keyed.items():
-                    self._keyed[column] |= values
+                    _add(self._totals, group, hundredths, records)
         except BaseException as problem:  # noqa: BLE001 (handed to ``finish``, in the command's thread)
             with self._lock:
                 if self._error is None:
@@ -376,11 +374,6 @@ class RecordRead:
             return None
         if self._tagged < self._rows:
             self._judge_new("tags", [""])
-        try:
-            for column, values in self._keyed.items():
-                self._judge_new(column, values)
-        except _Unreadable:
-            return None
         needing = {column: [value for value, bad in judged.items() if bad] for column, judged in self._judged.items()}
         return RecordFacts(self._rows, {column: values for column, values in needing.items() if values},
                            self._totals, self._kept)
@@ -503,18 +496,18 @@ def _open_reader(ledger: Ledger) -> sqlite3.Connection | None:
     return conn
 
 
-def _summed(counted: Counter, parsed: dict[str, list]) -> tuple[dict, dict[str, set]]:
-    """One thread's counts of keys as {(month, source, field): (hundredths, records)}, and the fields, sources
-    and (credits, hundredths) pairs its keys hold."""
+def _summed(counted: Counter, parsed: dict[str, list]) -> dict:
+    """One thread's counts of keys as {(month, source, field): (hundredths, records)}."""
     totals: dict = {}
     for key, records in counted.items():
-        month, source, field, credits, hundredths = parsed[key]
-        group = (month, source, field)
-        before = totals.get(group, (0, 0))
-        totals[group] = (before[0] + hundredths * records, before[1] + records)
-    keys = parsed.values()
-    return totals, {"field_of_study": {key[2] for key in keys}, "source": {key[1] for key in keys},
-                    "credits": {(key[3], key[4]) for key in keys}}
+        month, source, field, _credits, hundredths = parsed[key]
+        _add(totals, (month, source, field), hundredths * records, records)
+    return totals
+
+
+def _add(totals: dict, group: tuple, hundredths: int, records: int) -> None:
+    before = totals.get(group, (0, 0))
+    totals[group] = (before[0] + hundredths, before[1] + records)
 
 
 def _keys_parts(keys: list[str]) -> list[list]:
