@@ -161,6 +161,17 @@ def test_derived_and_stray_problems_name_repair(cpe, four_records, home):
     assert cpe("verify").exit_code == 0
 
 
+def test_repair_counts_the_totals_it_rebuilt_in_words(cpe, four_records):
+    """One wrong monthly total: "1 row differed", as a person writes it (a new user's trial read "1 rows")."""
+    conn = sqlite3.connect(four_records)
+    conn.execute("UPDATE monthly_totals SET hundredths = 1")
+    conn.commit()
+    conn.close()
+    result = cpe("verify", "--repair")
+    assert result.exit_code == 0
+    assert result.stdout == "rebuilt the monthly totals (1 row differed from the records)\n"
+
+
 # -- the one read of every record, against the slow read -------------------------------------------------
 
 TODAY = date.fromisoformat(TODAY_ISO)

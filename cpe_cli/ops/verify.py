@@ -197,7 +197,8 @@ def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool, facts: i
         return
     if repair:
         integrity.rebuild_monthly_totals(ledger)
-        report.repaired.append(f"rebuilt the monthly totals ({differing} rows differed from the records)")
+        report.repaired.append(f"rebuilt the monthly totals ({differing} {'row' if differing == 1 else 'rows'} "
+                               "differed from the records)")
     else:
         report.problem(f"database: {differing} monthly total(s) differ from the records "
                        "(cpe verify --repair rebuilds them)", REPAIR)
