@@ -347,11 +347,14 @@ def script_interpreter(program: Path) -> str:
 
 
 def schema_fingerprint(db: Path) -> str:
+    """What a cached ledger was built for: the schema's version and text, and the page size (a new ledger's
+    page size changes its size on disk, not its schema)."""
     conn = sqlite3.connect(db)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         sql = "\n".join(row[0] for row in conn.execute(
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"))
+        sql += f"\npage_size {conn.execute('PRAGMA page_size').fetchone()[0]}"
     finally:
         conn.close()
     return f"{version}-{hashlib.sha256(sql.encode()).hexdigest()[:10]}"

@@ -360,8 +360,9 @@ def hostile(kind: str, good: Path, folder: Path) -> Path:
         database = sqlite3.connect(":memory:")
         database.deserialize(data)
         page = database.execute("SELECT rootpage FROM sqlite_master WHERE name = 'records'").fetchone()[0]
+        size = database.execute("PRAGMA page_size").fetchone()[0]
         damaged = bytearray(data)
-        damaged[(page - 1) * 4096:(page - 1) * 4096 + 12] = b"\xff" * 12
+        damaged[(page - 1) * size:(page - 1) * size + 12] = b"\xff" * 12
         return write_archive(target, [(m, bytes(damaged) if m.name == "cpe.db" else d) for m, d in members],
                              fix_manifest=True)
     if kind == "truncated":

@@ -124,8 +124,9 @@ def test_a_damaged_data_page_is_found_by_the_integrity_check(home, today, tmp_pa
             ledger.add(record)
         leaf = ledger.conn.execute("SELECT max(pageno) FROM dbstat WHERE name = 'records' "
                                    "AND pagetype = 'leaf'").fetchone()[0]
+        size = ledger.conn.execute("PRAGMA page_size").fetchone()[0]
     with open(home / "cpe.db", "r+b") as handle:
-        handle.seek((leaf - 1) * 4096 + 8)
+        handle.seek((leaf - 1) * size + 8)
         handle.write(b"\x00" * 400)  # zeroes in the middle of a page of rows
     with open_ledger(home) as ledger:
         report = verify_ledger(ledger, today)

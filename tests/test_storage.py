@@ -60,6 +60,30 @@ def test_new_ledger_is_versioned_and_in_wal_mode(home):
         assert [row[0] for row in applied] == [step.__name__ for step in schema.MIGRATIONS]
 
 
+def test_a_new_ledger_has_8_kib_pages_and_an_older_one_keeps_its_own(home, tmp_path):
+    """8 KiB pages for a new ledger (issue 14: 246 bytes a record at 1,000,000 instead of 249); a ledger made
+    with 4 KiB pages, migrated from the first schema, keeps them and is read and written as before."""
+    with open_ledger(home) as ledger:
+        assert ledger.conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    older = tmp_path / "older"
+    older.mkdir(mode=0o700)
+    conn = sqlite3.connect(older / "cpe.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    schema.MIGRATIONS[0](conn)
+    conn.execute("CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT, name TEXT, "
+                 "applied_at TEXT)")
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('cpe', ?, 'then')",
+                 (schema.MIGRATIONS[0].__name__,))
+    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with open_ledger(older) as ledger:
+        ledger.add(a_record())
+        assert ledger.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert schema.schema_differences(ledger.conn, schema.SCHEMA_VERSION) == []
+        assert ledger.total(Filters(window=preset_window("all", TODAY))).count == 1
+
+
 def test_reopening_does_not_migrate_again(home):
     with open_ledger(home) as ledger:
         ledger.add(a_record())

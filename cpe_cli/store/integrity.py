@@ -21,9 +21,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections import Counter, namedtuple
+from collections import namedtuple
 from collections.abc import Callable, Iterator
-from itertools import islice
 
 from ..core.records import Certificate
 from . import schema
@@ -182,48 +181,51 @@ def migrations_table_problem(ledger: Ledger) -> str | None:
 # -- the fast read of every record (issue 14) -------------------------------------------------------------
 #
 # ``rows_to_check`` evaluates a long SQL test on every row and ``monthly_totals_differing`` sorts every row:
-# 13 s at 1,000,000 records, against 2 s for ``integrity_check``. The read below asks SQLite, per range of
-# ids, only for what the rules need to see: each column's DISTINCT stored values (a few thousand titles, a
-# handful of methods and states: the rules then run once per value, not once per row) and, per row, one
-# short key that Python counts (the monthly totals without SQLite's sort, and the credits with their
-# hundredths). It runs on connections of its own, in a thread, while the command's connection runs
+# 13 s at 1,000,000 records, against 1 to 1.2 s for ``integrity_check``. The read below asks SQLite, per range
+# of ids, only for what the rules need to see: each column's DISTINCT stored values (a few thousand titles, a
+# handful of methods and states: the rules then run once per value, not once per row), and sums the monthly
+# totals from the date index alone, which holds (date, source, field, hundredths) in order: a grouping that
+# streams, with no sort. It runs on connections of its own, in a thread, while the command's connection runs
 # ``integrity_check``: SQLite leaves Python's lock while it steps, so on two cores the two overlap.
 #
-# What each part costs was measured with ``valgrind --tool=callgrind`` on the benchmark ledgers, in
-# instructions per record: SQLite's integrity check 8,900; this read 10,400 in SQLite (the key 4,600, the
-# titles joined 1,400, each DISTINCT about 1,000) and 2,500 in Python (counting the keys 1,300, testing the
-# joined titles 1,000); the old rules query and totals 45,000. Two things that look harmless cost much:
-# ``char(10)`` as a separator is a function call and an allocation on every row (700 instructions, where a
-# literal newline costs nothing), and ``||`` allocates on every row (an allocation takes SQLite's global
-# memory lock, which two threads then fight over; ``json_array`` builds the key without one).
+# What each part costs at 1,000,000 records on the benchmark's ledger, one thread, SQLite 3.40: reading the
+# rows alone 120 ms; the titles joined 200 ms; each DISTINCT 50 to 110 ms; the credits with their hundredths
+# as pairs 150 ms; the totals from the index 290 ms, with Python summing the 86,000 (day, source, field)
+# groups into months. Until schema version 8 the totals were counted from one JSON key a row (700 ms in
+# SQLite and 250 ms in Python), which made the read cost more than the integrity check itself: two cores
+# overlap the two only in part (about 1.4 times one core's speed, measured), so the sum of both is much of
+# what the user waits for. Two things that look harmless cost much: ``char(10)`` as a separator is a
+# function call and an allocation on every row (a literal newline costs nothing), and ``||`` allocates on
+# every row (an allocation takes SQLite's global memory lock, which two threads then fight over).
 
-# A range of ids this long is about a tenth of a second of work: small enough that both threads end together,
-# large enough that the cost of a query does not count.
+# A range of ids this long is a few hundredths of a second of work: small enough that both threads end
+# together, large enough that the cost of a query does not count.
 _IDS_PER_TASK = 32768
 
-# Per range of ids. The key, one JSON array a row (month, source, field, credits, hundredths), is read back
-# by ``json.loads``: no separator can be mistaken for part of a value. DISTINCT into JSON, and the key:
-# SQLite refuses to put a BLOB in JSON, so a BLOB where text belongs stops this read (and the slow read says
-# what it is). The separator is a literal newline, which JSON text never holds raw.
+# Per range of ids. DISTINCT into JSON: SQLite refuses to put a BLOB in JSON, so a BLOB where text belongs
+# stops this read (and the slow read says what it is). The credits come as (credits, hundredths) pairs, the
+# one rule that joins two columns.
 #
 # The titles, nearly as many distinct ones as rows in many a ledger (and 4,000 in the benchmark's), are not
 # collected DISTINCT (2,600 instructions a row) but joined (550), with the greatest (a BLOB if any is) and
 # the longest: the ``plain`` test given to ``start_record_read`` usually clears them all at once; in a range
 # it does not clear, each distinct title is judged (split from the joined text when no title holds a line
-# break, else read DISTINCT by ``_TITLES``).
+# break, else read DISTINCT by ``_TITLES``). The separator is a literal newline.
 _RECORD_FACTS = (
-    "SELECT count(*), group_concat(json_array(substr(completed_on, 1, 7), source, field_of_study, credits, "
-    "credits_hundredths), '\n'), group_concat(title, '\n'), max(title), min(title), max(length(title)), "
+    "SELECT count(*), group_concat(title, '\n'), max(title), min(title), max(length(title)), "
+    "json_group_array(DISTINCT json_array(credits, credits_hundredths)), "
     "json_group_array(DISTINCT provider), json_group_array(DISTINCT description), "
     "json_group_array(DISTINCT delivery_method), json_group_array(DISTINCT state) "
     "FROM records WHERE id BETWEEN ? AND ?")
 _JSON_COLUMNS = ("provider", "description", "delivery_method", "state")
 _TITLES = "SELECT json_group_array(DISTINCT title) FROM records WHERE id BETWEEN ? AND ?"
 
-# Read from indexes, not from the rows: the dates in use (records_by_date), and the tags (records_tagged
-# holds the rows whose tags are not '': the other rows' tags are '', or NULL, which a ledger whose schema is
-# cpe's and whose integrity check passed cannot hold: ``finish``).
-_DATES_IN_USE = "SELECT DISTINCT completed_on FROM records"
+# Read from indexes, not from the rows. The totals by day, source and field walk ``records_by_date`` (date,
+# source, field, hundredths) in its order: no sort, no row read (the dates, sources and fields in use come
+# with them). The tags: ``records_tagged`` holds the rows whose tags are not '': the other rows' tags are '',
+# or NULL, which a ledger whose schema is cpe's and whose integrity check passed cannot hold (``finish``).
+_TOTALS_BY_DAY = ("SELECT completed_on, source, field_of_study, sum(credits_hundredths), count(*) FROM records "
+                  "GROUP BY completed_on, source, field_of_study")
 _TAGS_IN_USE = "SELECT DISTINCT tags FROM records WHERE tags <> ''"
 _TAGGED = "SELECT count(*) FROM records WHERE tags <> ''"
 
@@ -262,14 +264,16 @@ class RecordRead:
         self._conns = conns
         self._judge = judge
         self._plain = plain
+        # The indexes first: the longest task (the totals), taken by the helper thread while the command's
+        # thread runs the integrity check; then the ids in order, taken by whichever thread is free.
         self._tasks: list[tuple] = [("indexes",)] + [
             ("ids", start, min(start + _IDS_PER_TASK - 1, high))
             for start in (range(low, high + 1, _IDS_PER_TASK) if low is not None else ())]
-        self._tasks.reverse()  # popped from the end: the indexes first, then the ids in order
+        self._tasks.reverse()  # popped from the end
         self._lock = threading.Lock()
         self._judged: dict[str, dict] = {column: {} for column in CHECKED_COLUMNS}
-        self._totals: dict = {}  # what the threads' counts add up to: {(month, source, field): (hundredths, records)}
-        self._rows = 0
+        self._rows = 0  # counted by the ranges of ids
+        self._totals: dict | None = None  # {(month, source, field): (hundredths, records)}, from the index
         self._tagged: int | None = None
         self._kept: dict = {}
         self._error: BaseException | None = None
@@ -281,12 +285,6 @@ class RecordRead:
             self._thread.start()
 
     def _work(self, conn: sqlite3.Connection) -> None:
-        # Each thread counts the keys it reads into a counter of its own (no lock, and no counter a range that
-        # is then merged: at 1,000,000 records that merging cost more than the counting), reads back each key
-        # the first time it meets one, and sums its counts up when no range is left: what is then merged under
-        # the lock is a few thousand totals, and nothing is left for ``finish`` to do alone.
-        counted: Counter = Counter()
-        parsed: dict[str, list] = {}
         try:
             while True:
                 with self._lock:
@@ -296,34 +294,39 @@ class RecordRead:
                 if task[0] == "indexes":
                     self._read_indexes(conn)
                 else:
-                    self._read_ids(conn, *task[1:], counted, parsed)
-            if self._stop or self._error is not None:
-                return  # nothing it found will be used
-            totals = _summed(counted, parsed)
-            keys = parsed.values()
-            self._judge_new("field_of_study", {key[2] for key in keys})
-            self._judge_new("source", {key[1] for key in keys})
-            self._judge_new("credits", {(key[3], key[4]) for key in keys})
-            with self._lock:
-                for group, (hundredths, records) in totals.items():
-                    _add(self._totals, group, hundredths, records)
+                    self._read_ids(conn, *task[1:])
         except BaseException as problem:  # noqa: BLE001 (handed to ``finish``, in the command's thread)
             with self._lock:
                 if self._error is None:
                     self._error = problem
 
     def _read_indexes(self, conn: sqlite3.Connection) -> None:
-        dates = [row[0] for row in conn.execute(_DATES_IN_USE)]
+        totals: dict = {}
+        days, sources, fields = set(), set(), set()
+        for day, source, field, hundredths, records in conn.execute(_TOTALS_BY_DAY):
+            # A sum over a REAL or a text is a REAL: exact totals need integers (and a bool is none).
+            if type(day) is not str or type(source) is not str or type(field) is not str \
+                    or type(hundredths) is not int:
+                raise _Unreadable("a total the read cannot sum exactly")
+            days.add(day)
+            sources.add(source)
+            fields.add(field)
+            group = (day[:7], source, field)
+            before = totals.get(group)
+            totals[group] = (hundredths, records) if before is None else (before[0] + hundredths,
+                                                                          before[1] + records)
         tags = [row[0] for row in conn.execute(_TAGS_IN_USE)]
         tagged = conn.execute(_TAGGED).fetchone()[0]
         kept = _kept_totals(conn)
         with self._lock:
-            self._tagged, self._kept = tagged, kept
-        self._judge_new("completed_on", dates)
+            self._totals, self._tagged, self._kept = totals, tagged, kept
+        self._judge_new("completed_on", days)
+        self._judge_new("source", sources)
+        self._judge_new("field_of_study", fields)
         self._judge_new("tags", tags)
 
-    def _read_ids(self, conn: sqlite3.Connection, first: int, last: int, counted: Counter, parsed: dict) -> None:
-        rows, keys, titles, greatest_title, least_title, longest_title, *lists = conn.execute(
+    def _read_ids(self, conn: sqlite3.Connection, first: int, last: int) -> None:
+        rows, titles, greatest_title, least_title, longest_title, credits, *lists = conn.execute(
             _RECORD_FACTS, (first, last)).fetchone()
         if rows == 0:
             return
@@ -332,16 +335,13 @@ class RecordRead:
                 self._judge_new("title", set(titles.split("\n")))
             else:
                 self._judge_new("title", json.loads(conn.execute(_TITLES, (first, last)).fetchone()[0]))
-        # Counted here, in the thread that read them, while the other thread is inside SQLite. The keys met for
-        # the first time are the last ones the counter holds (a dict keeps the order keys came in).
-        row_keys = keys.split("\n")
-        if len(row_keys) != rows:
-            raise _Unreadable("a key that is NULL")
-        known = len(counted)
-        counted.update(row_keys)
-        if len(counted) > known:
-            new_keys = list(islice(reversed(counted), len(counted) - known))
-            parsed.update(zip(new_keys, _keys_parts(new_keys)))
+        pairs = []
+        for pair in json.loads(credits):
+            # Text and an integer, or JSON could not give them back exactly (a REAL's 150.0 reads as 150.0).
+            if len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not int:
+                raise _Unreadable("credits the read cannot carry")
+            pairs.append((pair[0], pair[1]))
+        self._judge_new("credits", pairs)
         with self._lock:
             self._rows += rows
         for column, text in zip(_JSON_COLUMNS, lists):
@@ -357,10 +357,10 @@ class RecordRead:
 
     def finish(self, constraints_hold: bool) -> RecordFacts | None:
         """The facts, or None when this read cannot give them exactly: a BLOB where text belongs, text that is
-        not UTF-8, a NULL or a REAL in the key, or not ``constraints_hold`` (the ledger's schema is not cpe's,
-        or its integrity check failed: only then are the NOT NULL constraints known to hold, which the tags
-        read from an index rely on). The caller then reads the slow way, which says what is wrong as it always
-        did. An error other than these is raised."""
+        not UTF-8, a REAL where an integer belongs, or not ``constraints_hold`` (the ledger's schema is not
+        cpe's, or its integrity check failed: only then are the NOT NULL constraints known to hold, which the
+        tags read from an index rely on, and the date index known to hold every row). The caller then reads
+        the slow way, which says what is wrong as it always did. An error other than these is raised."""
         if self._thread is None or len(self._conns) > 1:  # never two threads on one connection
             self._work(self._conns[-1])
         if self._thread is not None:
@@ -370,8 +370,10 @@ class RecordRead:
             if isinstance(self._error, (_Unreadable, sqlite3.Error, ValueError)):
                 return None
             raise self._error
-        if not constraints_hold or self._tagged is None:
+        if not constraints_hold or self._tagged is None or self._totals is None:
             return None
+        if sum(records for _, records in self._totals.values()) != self._rows:
+            return None  # the index and the table disagree: not a snapshot to judge from
         if self._tagged < self._rows:
             self._judge_new("tags", [""])
         needing = {column: [value for value, bad in judged.items() if bad] for column, judged in self._judged.items()}
@@ -494,33 +496,6 @@ def _open_reader(ledger: Ledger) -> sqlite3.Connection | None:
         conn.close()
         return None
     return conn
-
-
-def _summed(counted: Counter, parsed: dict[str, list]) -> dict:
-    """One thread's counts of keys as {(month, source, field): (hundredths, records)}."""
-    totals: dict = {}
-    for key, records in counted.items():
-        month, source, field, _credits, hundredths = parsed[key]
-        _add(totals, (month, source, field), hundredths * records, records)
-    return totals
-
-
-def _add(totals: dict, group: tuple, hundredths: int, records: int) -> None:
-    before = totals.get(group, (0, 0))
-    totals[group] = (before[0] + hundredths, before[1] + records)
-
-
-def _keys_parts(keys: list[str]) -> list[list]:
-    """[month, source, field, credits, hundredths] from each key of ``_RECORD_FACTS``, read as one JSON array
-    (one ``json.loads`` a key, and a check a key in Python, cost more than counting the keys at 38,000
-    distinct keys); a NULL or a REAL in one (which its JSON could not give back exactly) stops the read. A key
-    of other than five values raises ValueError as it is unpacked."""
-    parts = json.loads("[" + ",".join(keys) + "]")
-    if len(parts) != len(keys) or not all(
-            type(month) is str and type(source) is str and type(field) is str and type(credits) is str
-            and type(hundredths) is int for month, source, field, credits, hundredths in parts):
-        raise _Unreadable("a key the totals cannot be summed from")  # (a bool is no hundredths either)
-    return parts
 
 
 def _hex(text: str) -> str:

@@ -552,6 +552,13 @@ def _stored_record(row: tuple) -> StoredRecord:
                         tags=tuple(tags.split()))
 
 
+# A new ledger's page size. Twice SQLite's default: at 1,000,000 records it takes 1.3% less room (fewer page
+# headers and part-filled pages: 246 bytes a record instead of 249, issue 14), and a command reads fewer pages.
+# The size is fixed when the first page is written (in WAL mode no later change takes effect), so a ledger
+# made before keeps its 4 KiB pages, which serve as well.
+PAGE_SIZE = 8192
+
+
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
     """Turn on WAL mode (persistent in the file), retrying while another process holds a lock.
 
@@ -606,6 +613,8 @@ def open_ledger(home: Path | str, *, create: bool = True) -> Iterator[Ledger]:
     try:
         try:
             if outdated:
+                if conn.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new ledger: nothing written yet
+                    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 _switch_to_wal(conn)
                 schema.migrate(conn, shown)
         except sqlite3.Error as problem:
