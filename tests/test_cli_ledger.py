@@ -251,6 +251,9 @@ def test_badge_shows_window_source_count_and_hint(cpe, monkeypatch):
     # Click's closest candidates; --help only where it is the closest of them.
     (("total", "--feild", "tax"), "No such option: --feild (Possible options: --field) (see"),
     (("total", "--hepl"), "No such option: --hepl (Possible options: --field, --help) (see"),
+    # A short option in the wrong case (a new user's -p for the provider's -P); none offered where none is.
+    (("add", "-p", "AICPA"), "No such option: -p (Possible options: -P) (see 'cpe add --help')"),
+    (("add", "-x", "1"), "No such option: -x (see 'cpe add --help')"),
     (("total", "--year", "twenty"), "'twenty' is not a valid int"),
     (("nosuchcommand",), "No such command 'nosuchcommand'"),
 ])

@@ -46,7 +46,7 @@ def test_all_time_totals_and_the_badge_hint_use_them(cpe, home):
     assert cpe("total").stdout == "2.0\n"  # a bounded window sums the records themselves
     result = cpe("verify")
     assert result.exit_code == 1
-    assert "monthly total(s) differ from the records" in result.stdout
+    assert "monthly totals differ from the records" in result.stdout
     repaired = cpe("verify", "--repair")
     assert repaired.exit_code == 0, repaired.stdout
     assert kept_equals_recomputed(home)

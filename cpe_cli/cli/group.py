@@ -44,6 +44,7 @@ class CpeGroup(TyperGroup):
             except click_exceptions.UsageError as problem:
                 message = _record_id_problem(problem)
                 _without_help_among_suggestions(problem)
+                _suggest_the_other_case(problem)
                 if message is None:
                     message = problem.format_message()
                     if problem.ctx is not None and problem.ctx.command_path not in ("", "cpe"):
@@ -95,6 +96,19 @@ def _without_help_among_suggestions(problem) -> None:
     possibilities = list(getattr(problem, "possibilities", None) or ())
     if possibilities and possibilities[0] != "--help":
         problem.possibilities = [name for name in possibilities if name != "--help"]
+
+
+def _suggest_the_other_case(problem) -> None:
+    """``cpe add -p AICPA``: Click suggests close long options only, so a short option typed in the wrong case
+    (the provider is ``-P``) got no hint; it now reads "No such option: -p Did you mean -P?"."""
+    name = getattr(problem, "option_name", None)
+    command = getattr(problem.ctx, "command", None) if getattr(problem, "ctx", None) is not None else None
+    if getattr(problem, "possibilities", None) or not isinstance(name, str) or command is None \
+            or len(name) != 2 or name[0] != "-":
+        return
+    other = name.swapcase()
+    if any(other in (*param.opts, *param.secondary_opts) for param in command.params):
+        problem.possibilities = [other]
 
 
 def _use_plain_completion_classes() -> None:

@@ -200,8 +200,9 @@ def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool, facts: i
         report.repaired.append(f"rebuilt the monthly totals ({differing} {'row' if differing == 1 else 'rows'} "
                                "differed from the records)")
     else:
-        report.problem(f"database: {differing} monthly total(s) differ from the records "
-                       "(cpe verify --repair rebuilds them)", REPAIR)
+        # The fix ("; run: cpe verify --repair") is added to the line: the line does not say it twice.
+        report.problem(f"database: {differing} monthly {'total differs' if differing == 1 else 'totals differ'} "
+                       "from the records (derived data, rebuilt from them)", REPAIR)
 
 
 def _check_strays(ledger: Ledger, report: Report, repair: bool) -> None:
