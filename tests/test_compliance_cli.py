@@ -164,6 +164,10 @@ def test_status_with_nothing_tracked_says_how_to_start(cpe):
     assert (result.exit_code, result.stdout) == (0, "")
     assert "cpe profile use" in result.stderr
     assert cpe("status", "--check").exit_code == 2
+    # A script piping the JSON into jq gets JSON (no profile), with the hint on standard error.
+    as_json = cpe("status", "--json")
+    assert (as_json.exit_code, json.loads(as_json.stdout)) == (0, {"as_of": "2026-06-11", "profiles": []})
+    assert "cpe profile use" in as_json.stderr
 
 
 def test_status_json_contract_and_figures(cpe, monkeypatch):
