@@ -1,7 +1,7 @@
 """`cpe verify` at scale (issue 14) and its fixes (issue 13).
 
 Verify reads every record once (``store/integrity.start_record_read``: each column's distinct values, judged
-once each by the rules of ``cpe add``, and a per-row key for the monthly totals), in a thread beside SQLite's
+once each by the rules of ``cpe add``, and the monthly totals summed from the date index), in a thread beside SQLite's
 integrity check; when that read cannot answer exactly it falls back to the slow read (one SQL pass that
 proves most rows sound, ``integrity.rows_to_check``, and the rules on the rest). Either way every kind of
 row must be judged exactly as the rules judge it, the two reads must say the same on any ledger, and each
@@ -103,7 +103,7 @@ REFUSED = [
     ("credits_hundredths", 151, "record 2: stored hundredths 151 do not match credits 1.5",
      "cpe restore BACKUP --force"),  # editing to the same credits changes nothing: only a backup has the row
     ("credits_hundredths", 150.5, "record 2: stored hundredths 150.5 do not match credits 1.5",
-     "cpe restore BACKUP --force"),  # a REAL in the per-row key of the fast read: the slow read says what it is
+     "cpe restore BACKUP --force"),  # a REAL the fast read cannot carry: the slow read says what it is
     ("credits", "1.555", "record 2: today's rules refuse it: credits '1.555' has more than 2 decimal places",
      "cpe edit 2 --credits CREDITS"),
     ("completed_on", "2026-02-30", "record 2: today's rules refuse it: date '2026-02-30' is not a real calendar",
@@ -192,7 +192,7 @@ def _template_home() -> Path:
                 ("Course 5", "8", "Taxes", "TX", "2026-06-01", "Group Live", "CPA Academy", "", "external", ""),
                 ("Course 6", "3", "Specialized Knowledge", None, "2024-02-29", "Blended Learning", "AICPA", "",
                  "external", ""),
-                # Two more in the month, source and field of record 5 with its credits: one key, counted thrice.
+                # Two more in the month, source and field of record 5 with its credits: one group of three.
                 ("Course 7", "8", "Taxes", None, "2026-06-02", "Group Live", "AICPA", "", "external", ""),
                 ("Course 8", "8", "Taxes", "TX", "2026-06-03", "QAS Self Study", "AICPA", "", "external", "")]
         with open_ledger(home) as ledger:
@@ -208,7 +208,7 @@ def _template_home() -> Path:
 
 def _report(home: Path, *, fast: bool, **patches) -> tuple:
     """What ``verify`` finds, read the fast way (ranges of four ids, so both threads take some, and records 5
-    to 7 share a range and a key) or the slow way (``start_record_read`` unavailable, as when the file cannot
+    to 7 share a range and a monthly total) or the slow way (``start_record_read`` unavailable, as when the file cannot
     be opened again)."""
     with mock.patch.object(integrity, "_IDS_PER_TASK", 4):
         with (mock.patch.object(integrity, "start_record_read", lambda *args: None) if not fast
@@ -248,7 +248,8 @@ _VALUES = {
     "provider": _TEXT,
     "description": _TEXT,
     "credits": st.one_of(st.sampled_from(["1", "1.5", "1.50", "01.5", "1.555", "0", "1000", "1000.01", " 1.5",
-                                          "1e2", ".5", "1.", "abc", "\u00a01.5", "\u0661", "2.30"]),
+                                          "1e2", ".5", "1.", "abc", "\u00a01.5", "\u0661", "2.30", "8\x00",
+                                          "1.5\x00x"]),
                          st.text(st.sampled_from("0123456789. "), max_size=5), st.binary(max_size=2)),
     "credits_hundredths": st.one_of(st.sampled_from([150, 100, 151, 20, 800, 230, 50]),
                                     st.integers(1, 100000), st.just(150.5)),
@@ -284,6 +285,16 @@ def test_the_one_read_and_the_slow_read_find_the_same_on_any_ledger(changes):
         except sqlite3.IntegrityError:
             return  # a value the schema's constraints refuse: no ledger can hold it
         assert _report(home, fast=True) == _report(home, fast=False)
+
+
+def test_credits_holding_a_nul_character_are_a_problem_read_either_way(tmp_path):
+    """'8' then a NUL: SQLite's GLOB and CAST stop at the NUL and saw plain credits 8, so the slow read passed
+    the row that the one read (and the rules) refuse."""
+    home = _copy_home(tmp_path)
+    _set(home, [(7, "credits", "8\x00")])
+    fast, slow = _report(home, fast=True), _report(home, fast=False)
+    assert fast == slow
+    assert [line.split(":")[0] for line in slow[0]] == ["record 7"]
 
 
 def test_the_one_read_is_what_runs_on_a_ledger_it_can_read(tmp_path):

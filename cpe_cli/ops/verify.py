@@ -13,11 +13,12 @@ views) with what cpe's migrations make for the ledger's version, checks the
 trash entries as it checks records, lists what ``lost+found/`` holds, and
 lists what killed restores left beside the home.
 
-The records are read once for the monthly totals and the rules together, in
-a thread beside the integrity check, and the rules run once per distinct
-stored value rather than once per row (``integrity.start_record_read``,
-``_judge``): at 1,000,000 records that is what keeps ``cpe verify`` near
-the time SQLite's own check takes (issue 14). When that read cannot answer
+The records are read once for the rules, in a thread beside the integrity
+check, and the rules run once per distinct stored value rather than once per
+row (``integrity.start_record_read``, ``_judge``); the fresh monthly totals
+are summed from the date index in the same snapshot: at 1,000,000 records
+that is what keeps ``cpe verify`` near the time SQLite's own check takes
+(issue 14). When that read cannot answer
 exactly, a slower one does, with the same findings.
 
 Repair never deletes a certificate or changes a record: it moves stray files
@@ -112,7 +113,7 @@ def verify_ledger(ledger: Ledger, today: date, *, repair: bool = False, repair_t
     copy, whose strays and neighbours are not the home's).
 
     The records are read once (``integrity.start_record_read``), in a thread and on connections of their own,
-    while this one runs SQLite's integrity check: at 1,000,000 records that read costs a little more than the
+    while this one runs SQLite's integrity check: at 1,000,000 records that read costs about as much as the
     integrity check does, and the two overlap. Its answers are used only if the integrity check passes (the
     rows of a damaged table are not judged, as before) and the schema is cpe's; when it cannot answer
     exactly, the checks below read the slow way, which says what is wrong as it always did.
@@ -186,8 +187,8 @@ def _check_schema(ledger: Ledger, report: Report) -> None:
 
 
 def _check_monthly_totals(ledger: Ledger, report: Report, repair: bool, facts: integrity.RecordFacts | None) -> None:
-    """The per-month totals the triggers keep must equal a fresh sum of the records (from the one read of every
-    record when there is one: both sides were read in its snapshot).
+    """The per-month totals the triggers keep must equal a fresh sum of the records (summed from the date index
+    by the one read of every record when there is one: both sides were read in its snapshot).
 
     They are derived data, so ``--repair`` rebuilds them (no record is touched).
     """

@@ -145,7 +145,9 @@ def rows_to_check(ledger: Ledger, today: str, *, fields, methods, states, source
         _plain_text("title", title_max, required=True),
         _plain_text("provider", provider_max, required=True),
         _plain_text("description", description_max, required=False),
-        "typeof(credits) = 'text' AND credits GLOB '[0-9]*' AND credits NOT GLOB '*[^0-9.]*' "
+        # GLOB stops at a NUL character: equal byte and character lengths say there is none.
+        "typeof(credits) = 'text' AND length(CAST(credits AS BLOB)) = length(credits) "
+        "AND credits GLOB '[0-9]*' AND credits NOT GLOB '*[^0-9.]*' "
         "AND credits NOT GLOB '*.*.*' AND (instr(credits, '.') = 0 OR length(credits) - instr(credits, '.') <= 2) "
         "AND typeof(credits_hundredths) = 'integer' AND credits_hundredths BETWEEN 1 AND 100000 "
         "AND credits_hundredths = CAST(round(CAST(credits AS REAL) * 100) AS INTEGER)",

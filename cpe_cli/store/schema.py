@@ -223,7 +223,8 @@ def _narrow_record_indexes(db) -> None:
     field's total over all time reads the per-month totals. Measured against a cheaper identity key: the
     date index widened with the field (date, source, field, credits) made duplicate lookups exact to a row or
     two but cost 16 more bytes a record (about 249 in all), too close to the 250 allowed. A page freed here is
-    reused by the ledger's next writes (SQLite keeps it in the file until then).
+    reused by the ledger's next writes (SQLite keeps it in the file until then). (Version 8 widens the date index
+    after all, with the field: ``_index_dates_with_fields``.)
     """
     db.execute("DROP INDEX records_identity")
     db.execute("DROP INDEX records_by_field")
