@@ -214,6 +214,20 @@ def test_form_matches_a_known_provider_and_confirms_a_new_one(cpe, on_terminal):
     assert listed(cpe)[0]["provider"] == "Acme Training"
 
 
+def test_enter_adds_a_new_provider_unless_it_is_close_to_one_used_before(cpe, on_terminal):
+    """A name typed on purpose is added with Enter ([Y/n]); a near miss of a known one ('AICAP' for AICPA) is
+    named, and Enter there declines ([y/N]), so a typo does not become a second provider."""
+    cpe(*add_args(provider="AICPA"))
+    added = cpe("add", input="T\n1\ntaxes\n\n\n1\nAcme Training\n\n\n\n\n")
+    assert added.exit_code == 0, added.stderr
+    assert "'Acme Training' is a provider you have not used before: add it? [Y/n]" in added.stderr
+    assert listed(cpe)[0]["provider"] == "Acme Training"
+    typo = cpe("add", input="T2\n1\ntaxes\n\n\n1\nAICAP\n\nAICPA\n\n\n\n")
+    assert typo.exit_code == 0, typo.stderr
+    assert "'AICAP' is a provider you have not used before (close to 'AICPA'): add it? [y/N]" in typo.stderr
+    assert listed(cpe)[0]["provider"] == "AICPA"
+
+
 def test_the_increment_warning_comes_at_the_credits_question(cpe, on_terminal):
     result = cpe("add", "--delivery", "nano", input="T\n0.5\ntaxes\n\n\nBecker\n\n\n\n")
     assert result.exit_code == 0, result.stderr

@@ -110,11 +110,11 @@ def _prompt(label: str, *, default: str | None, show_default: bool) -> str:
             return default
 
 
-def confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal; Enter means no."""
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask a yes/no question on the terminal; Enter means ``default`` (no, unless said)."""
     while True:
-        answer = _read_line(f"{question} [y/N]: ").strip().lower()
-        if answer in ("y", "yes"):
+        answer = _read_line(f"{question} {'[Y/n]' if default else '[y/N]'}: ").strip().lower()
+        if answer in ("y", "yes") or (answer == "" and default):
             return True
         if answer in ("", "n", "no"):
             return False
@@ -320,7 +320,14 @@ def _ask_provider(home: Path, default: str | None = None) -> str:
             return matches[0]
         if len(matches) > 1:
             raise CpeError.invalid(f"{cleaned!r} matches {', '.join(matches)}: type more of the name, or its number")
-        if not confirm(f"  {cleaned!r} is a provider you have not used before: add it?"):
+        # Enter adds a new name, as the user typed it on purpose; unless it is close to one used before (a
+        # typo, 'AICAP'): then Enter declines, and the question names the one it is close to.
+        from difflib import get_close_matches
+
+        folded = {name.casefold(): name for name in used}
+        close = [folded[name] for name in get_close_matches(cleaned.casefold(), folded, n=1, cutoff=0.8)]
+        near = f" (close to {close[0]!r})" if close else ""
+        if not confirm(f"  {cleaned!r} is a provider you have not used before{near}: add it?", default=not close):
             raise CpeError.invalid("type the provider's name again, or a number from the list")
         confirmed.add(cleaned)
         return cleaned
