@@ -20,7 +20,7 @@ from cpe_cli.core.views import Filters
 from cpe_cli.store.ledger import open_ledger
 from cpe_cli.core.periods import preset_window
 from cpe_cli.core.records import build_record
-from support import snapshot, change_database
+from support import snapshot, change_database, make_version_1_ledger
 
 TODAY = date(2026, 6, 11)
 
@@ -66,22 +66,12 @@ def test_a_new_ledger_has_8_kib_pages_and_an_older_one_keeps_its_own(home, tmp_p
     with open_ledger(home) as ledger:
         assert ledger.conn.execute("PRAGMA page_size").fetchone()[0] == 8192
     older = tmp_path / "older"
-    older.mkdir(mode=0o700)
-    conn = sqlite3.connect(older / "cpe.db", isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    schema.MIGRATIONS[0](conn)
-    conn.execute("CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT, name TEXT, "
-                 "applied_at TEXT)")
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('cpe', ?, 'then')",
-                 (schema.MIGRATIONS[0].__name__,))
-    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-    conn.execute("PRAGMA user_version = 1")
-    conn.close()
+    kept = len(make_version_1_ledger(older))
     with open_ledger(older) as ledger:
         ledger.add(a_record())
         assert ledger.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
         assert schema.schema_differences(ledger.conn, schema.SCHEMA_VERSION) == []
-        assert ledger.total(Filters(window=preset_window("all", TODAY))).count == 1
+        assert ledger.total(Filters(window=preset_window("all", TODAY))).count == kept + 1
 
 
 def test_reopening_does_not_migrate_again(home):

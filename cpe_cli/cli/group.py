@@ -100,14 +100,14 @@ def _without_help_among_suggestions(problem) -> None:
 
 def _suggest_the_other_case(problem) -> None:
     """``cpe add -p AICPA``: Click suggests close long options only, so a short option typed in the wrong case
-    (the provider is ``-P``) got no hint; it now reads "No such option: -p Did you mean -P?"."""
+    (the provider is ``-P``) got no hint; it now reads "No such option: -p (Possible options: -P)"."""
     name = getattr(problem, "option_name", None)
-    command = getattr(problem.ctx, "command", None) if getattr(problem, "ctx", None) is not None else None
-    if getattr(problem, "possibilities", None) or not isinstance(name, str) or command is None \
-            or len(name) != 2 or name[0] != "-":
+    ctx = getattr(problem, "ctx", None)
+    if getattr(problem, "possibilities", None) or ctx is None or not isinstance(name, str) or len(name) != 2 \
+            or name[0] != "-":
         return
     other = name.swapcase()
-    if any(other in (*param.opts, *param.secondary_opts) for param in command.params):
+    if any(other in (*param.opts, *param.secondary_opts) for param in ctx.command.params):
         problem.possibilities = [other]
 
 

@@ -18,8 +18,8 @@ check, and the rules run once per distinct stored value rather than once per
 row (``integrity.start_record_read``, ``_judge``); the fresh monthly totals
 are summed from the date index in the same snapshot: at 1,000,000 records
 that is what keeps ``cpe verify`` near the time SQLite's own check takes
-(issue 14). When that read cannot answer
-exactly, a slower one does, with the same findings.
+(issue 14). When that read cannot answer exactly, a slower one does, with
+the same findings.
 
 Repair never deletes a certificate or changes a record: it moves stray files
 to ``lost+found/`` (after listing them), rebuilds the per-month totals

@@ -131,11 +131,10 @@ def status(*, profile_ids=None, as_of=None, period_end=None, declare=None, as_js
     when, results = evaluate(home, resolve_today(), as_of=as_of, profile_ids=profile_ids, period_end=period_end,
                              declared=declare)
     if not results:
-        if as_json and not check:  # a script reading the JSON gets JSON: no profile, not nothing at all
-            output.data_json({"as_of": when.isoformat(), "profiles": []})
         output.message("No profile is tracked. Track your board's rules with 'cpe profile use ID' "
                        "(see 'cpe profile list'), or evaluate one with 'cpe status --profile ID'.")
-        return INVALID_INPUT if check else 0
+        if check or not as_json:  # --json goes on: a script reading the JSON gets JSON (no profile)
+            return INVALID_INPUT if check else 0
     if check:
         counted = [item for item in results if warn_days is None or item.status.days_left <= warn_days]
         for item in results:
