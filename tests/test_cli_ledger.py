@@ -349,6 +349,9 @@ def test_the_list_names_the_records_its_window_leaves_out(cpe):
     seed(cpe)
     listed = cpe("list", "--no-certificate")
     assert "June" in listed.stdout and "Old" not in listed.stdout
-    assert listed.stderr == "Note: 1 record (3.0 credits) falls outside this window; see them with --preset all-time\n"
+    assert listed.stderr == "Note: 1 record (3.0 credits) falls outside this window; see it with --preset all-time\n"
+    cpe(*add_args(title="Older", credits="2", date="2024-05-01"))
+    two = cpe("list", "--no-certificate").stderr
+    assert two == "Note: 2 records (5.0 credits) fall outside this window; see them with --preset all-time\n"
     assert cpe("list", "--preset", "all", "--no-certificate").stderr == ""
     assert cpe("list", "--format", "csv").stderr == ""  # data formats say nothing

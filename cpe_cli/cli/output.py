@@ -120,7 +120,8 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def outside_window(outside) -> str:
     """The records (and credits) a view's window leaves out, said alike by the badge and the list."""
     return (f"{plural(outside.count, 'record')} ({credits(outside.credits)} credits) "
-            f"{'falls' if outside.count == 1 else 'fall'} outside this window; see them with --preset all-time")
+            f"{'falls' if outside.count == 1 else 'fall'} outside this window; "
+            f"see {'it' if outside.count == 1 else 'them'} with --preset all-time")
 
 
 def credits(value: "decimal.Decimal") -> str:
