@@ -205,8 +205,9 @@ def verify(*, repair=False) -> None:
         raise CpeError.failed(f"the ledger has {output.plural(len(report.problems), 'problem')} (listed above)")
     trash = f", {report.trash:,} in the trash" if report.trash else ""
     output.message(f"Ledger is whole: {output.plural(report.records, 'record')}{trash}, "
-                   f"{output.plural(report.certificates, 'certificate file')} matching their "
-                   f"SHA-256, SQLite integrity ok, schema version {report.schema_version}.")
+                   f"{output.plural(report.certificates, 'certificate file')} matching "
+                   f"{'its' if report.certificates == 1 else 'their'} SHA-256, SQLite integrity ok, "
+                   f"schema version {report.schema_version}.")
 
 
 def backup(*, file: str, force=False) -> None:
